@@ -1,0 +1,384 @@
+"""Symbolic models: states, parameters, inputs, named expressions, observables and the RHS.
+
+A :class:`Model` is a frozen description in sympy. It is built by a model file in
+``bonemodel/models`` and can be extended by :class:`Module` objects, which add states,
+parameters, inputs, terms and observables, or rewrite a named expression of the model
+they extend (the way the inflammation model grows out of Pivonka 2008).
+Symbols are plain ``sympy.Symbol`` objects identified by name; there is no global
+registry of names.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import sympy as sp
+
+from .errors import ModelError, suggest
+from .parameters import ParameterSet
+
+TIME = sp.Symbol("t")
+"""The time symbol (days); models may use it for explicit time dependence."""
+
+
+def symbols(names: str) -> tuple[sp.Symbol, ...]:
+    """Plain sympy symbols for space-separated names, e.g. ``R, B, C = symbols("R B C")``."""
+    return tuple(sp.Symbol(n) for n in names.split())
+
+
+@dataclass(frozen=True)
+class State:
+    """A dynamic variable with its initial value (number, parameter name or expression)."""
+
+    name: str
+    initial: float | str | sp.Expr
+    unit: str = ""
+    description: str = ""
+    latex: str = ""
+    nonnegative: bool = True
+
+    @property
+    def symbol(self) -> sp.Symbol:
+        return sp.Symbol(self.name)
+
+
+@dataclass(frozen=True)
+class Input:
+    """An exogenous driver (dose rate, disease activity); scenarios schedule it in time."""
+
+    name: str
+    default: float = 0.0
+    unit: str = ""
+    description: str = ""
+    latex: str = ""
+
+    @property
+    def symbol(self) -> sp.Symbol:
+        return sp.Symbol(self.name)
+
+
+@dataclass(frozen=True)
+class Observable:
+    """A derived quantity reported beside the states.
+
+    ``baseline="start"`` reports the percent change of ``expr`` from its value at the
+    first time point of a simulation (e.g. BMD change from the scenario's start).
+    """
+
+    name: str
+    expr: sp.Expr
+    unit: str = ""
+    description: str = ""
+    latex: str = ""
+    baseline: str | None = None
+
+
+ExprLike = sp.Expr | float | int
+
+
+@dataclass(frozen=True)
+class Module:
+    """A piece of model that extends another one.
+
+    ``expressions`` adds named intermediate expressions; ``modify`` maps an existing
+    expression or state name to a function old -> new expression; ``terms`` adds terms
+    to the right-hand sides of existing or new states; ``rhs`` gives the right-hand
+    side of the module's own new states.
+    """
+
+    name: str
+    states: tuple[State, ...] = ()
+    inputs: tuple[Input, ...] = ()
+    parameters: ParameterSet | None = None
+    expressions: Mapping[str, ExprLike] = field(default_factory=dict)
+    rhs: Mapping[str, ExprLike] = field(default_factory=dict)
+    terms: Mapping[str, ExprLike] = field(default_factory=dict)
+    modify: Mapping[str, Callable[[sp.Expr], sp.Expr]] = field(default_factory=dict)
+    observables: tuple[Observable, ...] = ()
+    citations: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Model:
+    """A symbolic ODE model ``dy/dt = rhs(t, y, p, u)`` with its parameters and outputs."""
+
+    name: str
+    states: tuple[State, ...]
+    parameters: ParameterSet
+    rhs: Mapping[str, ExprLike]
+    inputs: tuple[Input, ...] = ()
+    expressions: Mapping[str, ExprLike] = field(default_factory=dict)
+    observables: tuple[Observable, ...] = ()
+    citations: tuple[str, ...] = ()
+    description: str = ""
+    modules: tuple[str, ...] = ()
+    scenarios: Mapping[str, Any] = field(default_factory=dict)
+    default_t_end: float = 365.0
+
+    def __post_init__(self) -> None:
+        sympify = {k: sp.sympify(v) for k, v in self.rhs.items()}
+        object.__setattr__(self, "rhs", sympify)
+        object.__setattr__(self, "expressions", {k: sp.sympify(v) for k, v in self.expressions.items()})
+        object.__setattr__(self, "states", tuple(self.states))
+        object.__setattr__(self, "inputs", tuple(self.inputs))
+        object.__setattr__(self, "observables", tuple(self.observables))
+        object.__setattr__(
+            self, "citations", tuple(dict.fromkeys(self.citations + self.parameters.citations))
+        )
+        object.__setattr__(self, "scenarios", dict(self.scenarios))
+        self.validate()
+
+    # ------------------------------------------------------------------ names
+    @property
+    def state_names(self) -> list[str]:
+        return [s.name for s in self.states]
+
+    @property
+    def parameter_names(self) -> list[str]:
+        return self.parameters.names
+
+    @property
+    def input_names(self) -> list[str]:
+        return [u.name for u in self.inputs]
+
+    @property
+    def observable_names(self) -> list[str]:
+        return [o.name for o in self.observables]
+
+    def state(self, name: str) -> State:
+        for s in self.states:
+            if s.name == name:
+                return s
+        raise ModelError(f"model '{self.name}' has no state '{name}'{suggest(name, self.state_names)}")
+
+    def observable(self, name: str) -> Observable:
+        for o in self.observables:
+            if o.name == name:
+                return o
+        raise ModelError(
+            f"model '{self.name}' has no observable '{name}'{suggest(name, self.observable_names)}"
+        )
+
+    # ------------------------------------------------------------- validation
+    def validate(self) -> None:
+        """Check names are unique identifiers and every symbol used is defined."""
+        groups = {
+            "state": self.state_names,
+            "parameter": self.parameter_names,
+            "input": self.input_names,
+            "expression": list(self.expressions),
+            "observable": self.observable_names,
+        }
+        seen: dict[str, str] = {}
+        for kind, names in groups.items():
+            for n in names:
+                if not n.isidentifier() or keyword.iskeyword(n) or n == "t":
+                    raise ModelError(f"model '{self.name}': {kind} name '{n}' is not a usable identifier")
+                if n in seen:
+                    raise ModelError(f"model '{self.name}': '{n}' is defined as {seen[n]} and as {kind}")
+                seen[n] = kind
+        missing = [s for s in self.state_names if s not in self.rhs]
+        if missing:
+            raise ModelError(f"model '{self.name}': states {missing} have no right-hand side")
+        extra = [s for s in self.rhs if s not in self.state_names]
+        if extra:
+            raise ModelError(
+                f"model '{self.name}': right-hand sides given for {extra}, which are not states"
+                f"{suggest(extra[0], self.state_names)}"
+            )
+        known = {"t"} | set(self.state_names) | set(self.parameter_names) | set(self.input_names)
+        known |= set(self.expressions)
+        where = [(f"d{k}/dt", v) for k, v in self.rhs.items()]
+        where += [(f"expression {k}", v) for k, v in self.expressions.items()]
+        where += [(f"observable {o.name}", sp.sympify(o.expr)) for o in self.observables]
+        for s in self.states:
+            if isinstance(s.initial, str):
+                if s.initial not in self.parameters:
+                    raise ModelError(
+                        f"model '{self.name}': initial value of '{s.name}' names unknown parameter "
+                        f"'{s.initial}'{suggest(s.initial, self.parameter_names)}"
+                    )
+            else:
+                where.append((f"initial value of {s.name}", sp.sympify(s.initial)))
+        for label, expr in where:
+            unknown = sorted(str(x) for x in expr.free_symbols if str(x) not in known)
+            if unknown:
+                raise ModelError(
+                    f"model '{self.name}': {label} uses undefined symbol(s) {unknown}"
+                    f"{suggest(unknown[0], known)}; declare them as parameters, states or inputs"
+                )
+        self._expression_order()
+
+    def _expression_order(self) -> list[str]:
+        """Expressions in dependency order; raises on a cycle."""
+        order: list[str] = []
+        state: dict[str, int] = {}
+
+        def visit(name: str, chain: tuple[str, ...]) -> None:
+            if state.get(name) == 2:
+                return
+            if state.get(name) == 1:
+                raise ModelError(f"model '{self.name}': expressions refer to each other in a cycle {chain}")
+            state[name] = 1
+            for dep in self.expressions[name].free_symbols:
+                if str(dep) in self.expressions:
+                    visit(str(dep), chain + (str(dep),))
+            state[name] = 2
+            order.append(name)
+
+        for name in self.expressions:
+            visit(name, (name,))
+        return order
+
+    # ----------------------------------------------------------- resolution
+    def resolve(self, expr: ExprLike) -> sp.Expr:
+        """Substitute all named expressions so only states, parameters, inputs and t remain."""
+        expr = sp.sympify(expr)
+        resolved = self._resolved_expressions()
+        return expr.xreplace(resolved)
+
+    def _resolved_expressions(self) -> dict[sp.Symbol, sp.Expr]:
+        cache = self.__dict__.get("_resolved_cache")
+        if cache is None:
+            cache = {}
+            for name in self._expression_order():
+                cache[sp.Symbol(name)] = self.expressions[name].xreplace(cache)
+            object.__setattr__(self, "_resolved_cache", cache)
+        return cache
+
+    def resolved_rhs(self) -> list[sp.Expr]:
+        """Right-hand sides in state order, with expressions substituted."""
+        return [self.resolve(self.rhs[s]) for s in self.state_names]
+
+    def initial_expr(self, state: State) -> sp.Expr:
+        if isinstance(state.initial, str):
+            return sp.Symbol(state.initial)
+        return self.resolve(state.initial)
+
+    # ------------------------------------------------------------ extension
+    def extend(self, *modules: Module, name: str | None = None) -> Model:
+        """A new model with the modules applied in order (this model is unchanged)."""
+        model = self
+        for module in modules:
+            model = model._apply(module)
+        if name is not None:
+            model = replace(model, name=name)
+        return model
+
+    def _apply(self, m: Module) -> Model:
+        expressions = dict(self.expressions)
+        rhs = dict(self.rhs)
+        clash = sorted(set(m.expressions) & set(expressions))
+        if clash:
+            raise ModelError(f"module '{m.name}' redefines expressions {clash}; use modify= to change them")
+        expressions.update({k: sp.sympify(v) for k, v in m.expressions.items()})
+        for s in m.states:
+            if s.name not in m.rhs:
+                raise ModelError(f"module '{m.name}': new state '{s.name}' has no rhs")
+        rhs.update({k: sp.sympify(v) for k, v in m.rhs.items()})
+        for target, fn in m.modify.items():
+            if target in expressions:
+                expressions[target] = sp.sympify(fn(expressions[target]))
+            elif target in rhs:
+                rhs[target] = sp.sympify(fn(rhs[target]))
+            else:
+                raise ModelError(
+                    f"module '{m.name}' modifies '{target}', which is neither an expression nor a state of "
+                    f"'{self.name}'{suggest(target, list(expressions) + list(rhs))}"
+                )
+        for target, term in m.terms.items():
+            if target not in rhs:
+                raise ModelError(
+                    f"module '{m.name}' adds a term to unknown state '{target}'{suggest(target, rhs)}"
+                )
+            rhs[target] = rhs[target] + sp.sympify(term)
+        params = self.parameters if m.parameters is None else self.parameters.merge(m.parameters)
+        return replace(
+            self,
+            states=self.states + tuple(m.states),
+            inputs=self.inputs + tuple(m.inputs),
+            parameters=params,
+            expressions=expressions,
+            rhs=rhs,
+            observables=self.observables + tuple(m.observables),
+            citations=self.citations + tuple(m.citations),
+            modules=self.modules + (m.name,),
+        )
+
+    def with_parameters(self, parameters: ParameterSet) -> Model:
+        """The same equations bound to another parameter set (names must match)."""
+        missing = sorted(set(self.parameter_names) - set(parameters.names))
+        if missing:
+            raise ModelError(f"parameter set '{parameters.name}' lacks {missing} needed by '{self.name}'")
+        return replace(self, parameters=parameters)
+
+    # ---------------------------------------------------------- description
+    def describe(self) -> str:
+        """A markdown summary: equations in LaTeX, states, parameters with sources."""
+        lines = [f"# Model `{self.name}`", ""]
+        if self.description:
+            lines += [self.description, ""]
+        if self.citations:
+            lines += ["References: " + ", ".join(self.citations), ""]
+        lines += ["## Equations", ""]
+        for s in self.states:
+            lhs = rf"\frac{{d{_latex_name(s)}}}{{dt}}"
+            lines.append(f"$$ {lhs} = {sp.latex(self.rhs[s.name], symbol_names=self._latex_names())} $$")
+        if self.expressions:
+            lines += ["", "where", ""]
+            for k, v in self.expressions.items():
+                lines.append(f"$$ {k} = {sp.latex(v, symbol_names=self._latex_names())} $$")
+        lines += ["", "## States", "", "| state | unit | initial | description |", "|---|---|---|---|"]
+        for s in self.states:
+            lines.append(f"| {s.name} | {s.unit} | {s.initial} | {s.description} |")
+        if self.inputs:
+            lines += ["", "## Inputs", "", "| input | unit | default | description |", "|---|---|---|---|"]
+            for u in self.inputs:
+                lines.append(f"| {u.name} | {u.unit} | {u.default:g} | {u.description} |")
+        if self.observables:
+            lines += ["", "## Observables", "", "| observable | unit | description |", "|---|---|---|"]
+            for o in self.observables:
+                lines.append(f"| {o.name} | {o.unit} | {o.description} |")
+        lines += [
+            "",
+            "## Parameters",
+            "",
+            "| parameter | value | unit | description | source |",
+            "|---|---|---|---|---|",
+        ]
+        for p in self.parameters.params.values():
+            src = p.source + (f", {p.where}" if p.where else "")
+            lines.append(f"| {p.name} | {p.value:.6g} | {p.unit} | {p.description} | {src} |")
+        return "\n".join(lines) + "\n"
+
+    def _latex_names(self) -> dict[sp.Symbol, str]:
+        names = {}
+        for s in self.states:
+            if s.latex:
+                names[s.symbol] = s.latex
+        for p in self.parameters.params.values():
+            if p.latex:
+                names[sp.Symbol(p.name)] = p.latex
+        return names
+
+    def __repr__(self) -> str:
+        return (
+            f"Model({self.name!r}, states={self.state_names}, parameters={len(self.parameters)}, "
+            f"inputs={self.input_names}, observables={self.observable_names})"
+        )
+
+
+def _latex_name(s: State) -> str:
+    return s.latex or sp.latex(s.symbol)
+
+
+def free_names(exprs: Iterable[sp.Expr]) -> set[str]:
+    """Names of all free symbols in the expressions."""
+    out: set[str] = set()
+    for e in exprs:
+        out |= {str(x) for x in sp.sympify(e).free_symbols}
+    return out

@@ -1,0 +1,37 @@
+"""Registry of the shipped models; each model file exposes ``build() -> Model``."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+from ..errors import ModelError, suggest
+from ..model import Model
+
+_MODULES = {
+    "komarova2003": "bonemodel.models.komarova2003",
+    "lemaire2004": "bonemodel.models.lemaire2004",
+    "pivonka2008": "bonemodel.models.pivonka2008",
+    "inflammation": "bonemodel.models.inflammation",
+}
+_CACHE: dict[tuple, Model] = {}
+
+
+def list_models() -> list[str]:
+    """Names of the models that can be loaded."""
+    return [name for name, mod in _MODULES.items() if importlib.util.find_spec(mod) is not None]
+
+
+def load_model(name: str, **options) -> Model:
+    """Build (once per process and options) the named model.
+
+    Models are immutable, so the same object is returned on later calls and its compiled
+    code is reused.
+    """
+    if name not in _MODULES:
+        raise ModelError(f"unknown model '{name}'{suggest(name, _MODULES)}; available: {list_models()}")
+    key = (name, tuple(sorted(options.items())))
+    if key not in _CACHE:
+        module = importlib.import_module(_MODULES[name])
+        _CACHE[key] = module.build(**options)
+    return _CACHE[key]

@@ -1,0 +1,46 @@
+"""Plotly figures from DataFrames: time courses and comparisons."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+
+def time_course(frame: pd.DataFrame, columns: list[str], *, title: str = "", max_rows: int = 6) -> go.Figure:
+    """One panel per column (shared time axis) up to ``max_rows`` panels, then all on one panel."""
+    if len(columns) <= max_rows:
+        fig = make_subplots(rows=len(columns), cols=1, shared_xaxes=True, subplot_titles=columns)
+        for i, col in enumerate(columns, start=1):
+            fig.add_trace(go.Scatter(x=frame.index, y=frame[col], name=col, mode="lines"), row=i, col=1)
+        fig.update_layout(height=max(300, 200 * len(columns)), showlegend=False)
+    else:
+        fig = go.Figure([go.Scatter(x=frame.index, y=frame[c], name=c, mode="lines") for c in columns])
+    fig.update_xaxes(title_text="time [day]", row=len(columns) if len(columns) <= max_rows else None)
+    fig.update_layout(title=title, template="plotly_white")
+    return fig
+
+
+def overlay(frames: dict[str, pd.DataFrame], columns: list[str], *, title: str = "") -> go.Figure:
+    """Several runs (e.g. scenarios) overlaid, one panel per column."""
+    fig = make_subplots(rows=len(columns), cols=1, shared_xaxes=True, subplot_titles=columns)
+    palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
+    for k, (label, frame) in enumerate(frames.items()):
+        color = palette[k % len(palette)]
+        for i, col in enumerate(columns, start=1):
+            fig.add_trace(
+                go.Scatter(
+                    x=frame.index,
+                    y=frame[col],
+                    name=label,
+                    legendgroup=label,
+                    showlegend=i == 1,
+                    mode="lines",
+                    line={"color": color},
+                ),
+                row=i,
+                col=1,
+            )
+    fig.update_layout(title=title, template="plotly_white", height=max(300, 220 * len(columns)))
+    fig.update_xaxes(title_text="time [day]", row=len(columns), col=1)
+    return fig

@@ -1,0 +1,51 @@
+"""Comparison tables of reproduced versus published numbers, shared by the example scripts."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+COLUMNS = ["figure", "quantity", "ours", "published", "unit", "source"]
+
+
+def comparison(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Table with the standard columns plus ``rel_diff`` = ours/published - 1 (NaN without a number)."""
+    frame = pd.DataFrame(list(rows))
+    for col in COLUMNS:
+        if col not in frame:
+            frame[col] = np.nan if col in ("ours", "published") else ""
+    frame = frame[COLUMNS + [c for c in frame.columns if c not in COLUMNS]]
+    ours = pd.to_numeric(frame["ours"], errors="coerce")
+    published = pd.to_numeric(frame["published"], errors="coerce")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["rel_diff"] = np.where(published != 0, ours / published - 1.0, np.nan)
+    return frame
+
+
+def format_table(frame: pd.DataFrame) -> str:
+    """Plain-text rendering of a comparison table."""
+    shown = frame.copy()
+    for col in ("ours", "published"):
+        shown[col] = [
+            f"{v:.5g}" if isinstance(v, (int, float, np.floating)) and np.isfinite(v) else str(v)
+            for v in shown[col]
+        ]
+    shown["rel_diff"] = [f"{v:+.2%}" if np.isfinite(v) else "" for v in shown["rel_diff"]]
+    return shown.to_string(index=False)
+
+
+def run_script(reproduce: Callable[..., pd.DataFrame], default_out: str) -> None:
+    """Command-line entry of an example script: ``--out DIR`` and ``--quick``."""
+    parser = argparse.ArgumentParser(description=(reproduce.__doc__ or "").strip().splitlines()[0])
+    parser.add_argument("--out", default=default_out, help="folder for the HTML figures")
+    parser.add_argument("--quick", action="store_true", help="smaller settings, for tests")
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    table = reproduce(out, quick=args.quick)
+    print(format_table(table))

@@ -1,0 +1,150 @@
+"""Scenario: parameter overrides plus piecewise-constant schedules of inputs or parameters.
+
+A scenario says *what happens to the patient*: constant overrides (a condition) and
+time windows in which an input or parameter takes another value (an infusion, a drug
+course, a training programme). Scenarios combine with ``+``. The simulator splits the
+time span at every switch so a stiff integrator never steps across a discontinuity.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from .errors import ScenarioError
+
+
+@dataclass(frozen=True)
+class Window:
+    """``target`` takes ``value`` (or base × value when ``scale``) for start <= t < stop."""
+
+    target: str
+    start: float
+    stop: float
+    value: float
+    scale: bool = False
+
+    def __post_init__(self) -> None:
+        for label, v in (("start", self.start), ("stop", self.stop), ("value", self.value)):
+            if not isinstance(v, (int, float)) or math.isnan(v):
+                raise ScenarioError(f"window on '{self.target}': {label} must be a number, got {v!r}")
+        if not self.stop > self.start:
+            raise ScenarioError(
+                f"window on '{self.target}': stop ({self.stop:g}) must be after start ({self.start:g})"
+            )
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Overrides and time windows applied to a model during a simulation."""
+
+    name: str = "baseline"
+    overrides: Mapping[str, float] = field(default_factory=dict)
+    windows: tuple[Window, ...] = ()
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "overrides", dict(self.overrides))
+        object.__setattr__(self, "windows", tuple(self.windows))
+        by_target: dict[str, list[Window]] = {}
+        for w in self.windows:
+            by_target.setdefault(w.target, []).append(w)
+        for target, ws in by_target.items():
+            ws = sorted(ws, key=lambda w: w.start)
+            for a, b in zip(ws, ws[1:]):
+                if b.start < a.stop:
+                    raise ScenarioError(
+                        f"scenario '{self.name}': windows on '{target}' overlap "
+                        f"([{a.start:g}, {a.stop:g}) and [{b.start:g}, {b.stop:g})); merge them into one"
+                    )
+
+    def __add__(self, other: Scenario) -> Scenario:
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        for k, v in other.overrides.items():
+            if k in self.overrides and self.overrides[k] != v:
+                raise ScenarioError(
+                    f"scenarios '{self.name}' and '{other.name}' set '{k}' to different values "
+                    f"({self.overrides[k]:g} vs {v:g}); combine them explicitly"
+                )
+        name = (
+            other.name
+            if self.name == "baseline"
+            else self.name
+            if other.name == "baseline"
+            else f"{self.name} + {other.name}"
+        )
+        desc = "; ".join(d for d in (self.description, other.description) if d)
+        return Scenario(name, {**self.overrides, **other.overrides}, self.windows + other.windows, desc)
+
+    @property
+    def targets(self) -> set[str]:
+        """Every parameter or input name the scenario touches."""
+        return set(self.overrides) | {w.target for w in self.windows}
+
+    def switch_times(self) -> list[float]:
+        """Sorted times where some scheduled value changes."""
+        times = {w.start for w in self.windows} | {w.stop for w in self.windows if math.isfinite(w.stop)}
+        return sorted(times)
+
+    def segments(self, t0: float, t_end: float) -> list[tuple[float, float, list[Window]]]:
+        """Split [t0, t_end] at switch times; each piece lists the windows active on it."""
+        cuts = [t0] + [t for t in self.switch_times() if t0 < t < t_end] + [t_end]
+        out = []
+        for a, b in zip(cuts, cuts[1:]):
+            mid = 0.5 * (a + b)
+            out.append((a, b, [w for w in self.windows if w.start <= mid < w.stop]))
+        return out
+
+    # ------------------------------------------------------------ builders
+    @classmethod
+    def constant(cls, name: str, **overrides: float) -> Scenario:
+        """Constant overrides for the whole simulation."""
+        return cls(name, overrides)
+
+    @classmethod
+    def step(
+        cls, target: str, value: float, *, start: float, scale: bool = False, name: str = ""
+    ) -> Scenario:
+        """``target`` switches to ``value`` at ``start`` and stays there."""
+        return cls(name or f"{target} step", {}, (Window(target, start, math.inf, value, scale),))
+
+    @classmethod
+    def window(
+        cls, target: str, value: float, *, start: float, stop: float, scale: bool = False, name: str = ""
+    ) -> Scenario:
+        """``target`` takes ``value`` for start <= t < stop, its base value otherwise."""
+        return cls(name or f"{target} window", {}, (Window(target, start, stop, value, scale),))
+
+    @classmethod
+    def doses(
+        cls,
+        target: str,
+        rate: float,
+        *,
+        start: float,
+        interval: float,
+        duration: float,
+        count: int,
+        name: str = "",
+    ) -> Scenario:
+        """Repeated rectangular doses: ``rate`` for ``duration`` days every ``interval`` days."""
+        if not 0 < duration <= interval:
+            raise ScenarioError(
+                f"doses of '{target}': need 0 < duration ({duration:g}) <= interval ({interval:g})"
+            )
+        if count < 1:
+            raise ScenarioError(f"doses of '{target}': count must be >= 1, got {count}")
+        ws = tuple(
+            Window(target, start + k * interval, start + k * interval + duration, rate) for k in range(count)
+        )
+        return cls(name or f"{target} doses", {}, ws)
+
+
+def combine(scenarios: Iterable[Scenario]) -> Scenario:
+    """Sum of several scenarios (the empty sum is the baseline)."""
+    total = Scenario()
+    for s in scenarios:
+        total = total + s
+    return total

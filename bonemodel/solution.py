@@ -1,0 +1,88 @@
+"""Solution: the result of one simulation, with its status and the settings that made it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ModelError, SolverError, suggest
+
+
+@dataclass
+class Solution:
+    """Trajectories of states and observables on a time grid (days).
+
+    ``status`` is ``"success"`` or ``"failed"``; a failed solution keeps every point
+    computed before the failure and ``message`` says where and why it failed.
+    """
+
+    t: np.ndarray
+    y: np.ndarray
+    state_names: list[str]
+    observable_names: list[str]
+    observable_values: np.ndarray
+    status: str = "success"
+    message: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def success(self) -> bool:
+        return self.status == "success"
+
+    @property
+    def names(self) -> list[str]:
+        return self.state_names + self.observable_names
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name in self.state_names:
+            return self.y[self.state_names.index(name)]
+        if name in self.observable_names:
+            return self.observable_values[self.observable_names.index(name)]
+        raise ModelError(
+            f"'{name}' is neither a state nor an observable of model '{self.meta.get('model', '?')}'"
+            f"{suggest(name, self.names)}; available: {self.names}"
+        )
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+    def at(self, name: str, time: float) -> float:
+        """Value of a state or observable at ``time`` (linear interpolation between output points)."""
+        if not self.t[0] <= time <= self.t[-1]:
+            raise ModelError(
+                f"time {time:g} is outside the simulated span [{self.t[0]:g}, {self.t[-1]:g}] days"
+            )
+        return float(np.interp(time, self.t, self[name]))
+
+    def final(self) -> dict[str, float]:
+        """Values at the last time point."""
+        return {n: float(self[n][-1]) for n in self.names}
+
+    def to_frame(self) -> pd.DataFrame:
+        """DataFrame indexed by time [day], one column per state and observable; ``attrs`` holds meta."""
+        data = np.vstack([self.y, self.observable_values]) if self.observable_names else self.y
+        frame = pd.DataFrame(data.T, index=pd.Index(self.t, name="time_day"), columns=self.names)
+        frame.attrs = {**self.meta, "status": self.status, "message": self.message}
+        return frame
+
+    def plot(self, names: list[str] | None = None, *, title: str | None = None):
+        """Plotly figure of the chosen states/observables against time (all states by default)."""
+        from .plotting import time_course
+
+        names = list(names) if names is not None else self.state_names
+        for n in names:
+            self[n]  # raises a clear error for unknown names
+        return time_course(self.to_frame(), names, title=title or f"{self.meta.get('model', '')}")
+
+    def raise_for_status(self) -> Solution:
+        """Raise SolverError (carrying this solution) if the run failed; return self otherwise."""
+        if not self.success:
+            raise SolverError(self.message, solution=self)
+        return self
+
+    def __repr__(self) -> str:
+        span = f"[{self.t[0]:g}, {self.t[-1]:g}]" if self.t.size else "[]"
+        return f"Solution(model={self.meta.get('model')!r}, status={self.status!r}, t={span} days, points={self.t.size})"
