@@ -304,12 +304,19 @@ def steady_state(
         scale = np.maximum(np.abs(state), 1e-300)
         return bool(np.max(np.abs(f[free]) / scale[free]) <= tol**0.5)
 
+    def unstable(state: np.ndarray) -> bool:
+        J = jac_s(0.0, state.tolist(), plist)[np.ix_(free, free)]
+        return bool(np.any(np.linalg.eigvals(J).real >= 0))
+
     method = "newton"
     x, ok = solve(y) if free.size else (y, True)
-    if not ok:
-        method = "integration + newton"
+    # From the model's own initial state, an unstable root (often the trivial one) is
+    # not what a user means: let the dynamics pick the attracting state, if there is one.
+    if not ok or (guess is None and free.size and unstable(x)):
         sol = simulate(model, t_max, params=overrides, y0=y, t_eval=[0.0, t_max], raise_on_failure=False)
-        x, ok = solve(sol.y[:, -1])
+        x2, ok2 = solve(sol.y[:, -1])
+        if ok2 and (not ok or not unstable(x2)):
+            x, ok, method = x2, True, "integration + newton"
         if not ok:
             raise SolverError(
                 f"no steady state of '{model.name}' found from the initial state nor after {t_max:g} days "

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import warnings
+
 import numpy as np
 from scipy.integrate import odeint, solve_ivp
 
@@ -40,11 +42,30 @@ def integrate_segment(
     max_steps: int = 100_000,
 ) -> SegmentResult:
     """Integrate from times[0] (where y = y0) and report y at every entry of ``times``."""
-    rhs_s, jac_s = compiled.scalar_functions
+    rhs_s, jac_s = _guarded(*compiled.scalar_functions, compiled.n_states)
     plist = [float(v) for v in p]
     if method in ("auto", "odeint"):
         return _odeint(rhs_s, jac_s, plist, y0, times, rtol, atol, max_steps)
     return _ivp(rhs_s, jac_s, plist, y0, times, method, rtol, atol)
+
+
+def _guarded(rhs_s, jac_s, n: int):
+    """Turn float overflow / domain errors into NaN so the integrator fails cleanly and keeps its output."""
+    nan_vector = [float("nan")] * n
+
+    def rhs(t, y, p):
+        try:
+            return rhs_s(t, y, p)
+        except (ArithmeticError, ValueError):
+            return nan_vector
+
+    def jac(t, y, p):
+        try:
+            return jac_s(t, y, p)
+        except (ArithmeticError, ValueError):
+            return np.full((n, n), np.nan)
+
+    return rhs, jac
 
 
 def _odeint(rhs_s, jac_s, plist, y0, times, rtol, atol, max_steps) -> SegmentResult:
@@ -54,7 +75,9 @@ def _odeint(rhs_s, jac_s, plist, y0, times, rtol, atol, max_steps) -> SegmentRes
     def jac(y, t):
         return jac_s(t, y.tolist(), plist)
 
-    with np.errstate(all="ignore"):
+    # Failures are reported through the returned message, not as warnings.
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         y, info = odeint(
             f, y0, times, Dfun=jac, rtol=rtol, atol=atol, full_output=True, mxstep=max_steps, printmessg=False
         )

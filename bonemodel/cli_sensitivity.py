@@ -1,0 +1,117 @@
+"""The ``bonemodel sensitivity`` sub-command (wired into :mod:`bonemodel.cli`).
+
+Examples::
+
+    bonemodel sensitivity lemaire2004 --output B@100
+    bonemodel sensitivity lemaire2004 --output B@100 --method sobol --n 256 --params D_R,k_B,D_C --out results/
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from .errors import BonemodelError
+
+METHODS = ("local", "steady", "morris", "sobol", "efast")
+
+
+def add_sensitivity_command(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``sensitivity`` to an argparse sub-parser collection; returns the new parser."""
+    parser = subparsers.add_parser(
+        "sensitivity",
+        help="local, Morris, Sobol or eFAST sensitivity of model outputs",
+        description=(
+            "Sensitivity of model outputs to parameters. Prints the tidy frame "
+            "(output, parameter, index, value, conf_low, conf_high); with --out also writes it as CSV "
+            "with one plotly HTML figure per output."
+        ),
+    )
+    parser.add_argument("model", help="model name, e.g. lemaire2004")
+    parser.add_argument(
+        "--output",
+        action="append",
+        required=True,
+        metavar="NAME",
+        help="output as in bonemodel sweep, e.g. B@365 (repeat or separate by commas); for --method steady a state or observable",
+    )
+    parser.add_argument("--method", choices=METHODS, default="local", help="default: local")
+    parser.add_argument(
+        "--n",
+        type=int,
+        default=None,
+        help="Sobol base samples (power of two; default 256), Morris trajectories (default 20), eFAST samples per parameter (default 257)",
+    )
+    parser.add_argument(
+        "--params",
+        default=None,
+        help="comma-separated parameter names (default: all; for global methods all with a range in the parameter file)",
+    )
+    parser.add_argument("--scenario", default=None, help="scenario name")
+    parser.add_argument("--t-end", type=float, default=None, help="simulation end in days")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the global designs (default 0)")
+    parser.add_argument("--workers", type=int, default=None, help="local processes for the global methods")
+    parser.add_argument("--out", type=Path, default=None, help="folder for the CSV frame and HTML figures")
+    parser.set_defaults(handler=run_sensitivity)
+    return parser
+
+
+def run_sensitivity(args: argparse.Namespace) -> int:
+    """Handler of ``bonemodel sensitivity``; returns the exit status (2 on bad input)."""
+    try:
+        frame = _compute(args)
+    except BonemodelError as exc:
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    import pandas as pd
+
+    with pd.option_context("display.max_rows", 200, "display.width", 140):
+        print(frame.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    if args.out is not None:
+        _write(frame, args)
+    return 0
+
+
+def _compute(args: argparse.Namespace):
+    from . import sensitivity
+    from .models import load_model
+
+    model = load_model(args.model)
+    outputs = [o.strip() for chunk in args.output for o in chunk.split(",") if o.strip()]
+    params = [p.strip() for p in args.params.split(",") if p.strip()] if args.params else None
+    if args.method == "local":
+        return sensitivity.local(model, outputs, params=params, scenario=args.scenario, t_end=args.t_end)
+    if args.method == "steady":
+        return sensitivity.steady(model, outputs, params=params)
+    if params is None:
+        params = list(model.parameters.ranges())
+        if not params:
+            raise BonemodelError(
+                f"no parameter of '{model.name}' has a range; give --params with names that do"
+            )
+    common = {"scenario": args.scenario, "t_end": args.t_end, "seed": args.seed, "workers": args.workers}
+    if args.method == "morris":
+        return sensitivity.morris(model, params, outputs, n=args.n or 20, **common)
+    if args.method == "sobol":
+        return sensitivity.sobol(model, params, outputs, n=args.n or 256, **common)
+    return sensitivity.efast(model, params, outputs, n=args.n or 257, **common)
+
+
+def _write(frame, args: argparse.Namespace) -> None:
+    from .sensitivity import plots
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    stem = f"sensitivity_{args.model}_{args.method}"
+    frame.to_csv(args.out / f"{stem}.csv", index=False)
+    draw = {
+        "local": plots.tornado,
+        "steady": plots.tornado,
+        "morris": plots.morris_scatter,
+        "sobol": plots.sobol_bars,
+        "efast": plots.sobol_bars,
+    }[args.method]
+    for k, output in enumerate(dict.fromkeys(frame["output"])):
+        draw(frame, output).write_html(args.out / f"{stem}_{k}.html", include_plotlyjs="cdn")
+    print(f"wrote {args.out / (stem + '.csv')} and {frame['output'].nunique()} figure(s)", file=sys.stderr)

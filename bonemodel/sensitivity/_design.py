@@ -1,0 +1,224 @@
+"""Shared layer of the global methods: factors and their ranges, the SALib problem, seeds, evaluation.
+
+Every SALib design is drawn in the unit hypercube and mapped to parameter values here
+(uniform or log-uniform per factor), so a log-uniform range is sampled uniformly in log
+space whatever SALib's own distribution support, and Morris elementary effects are per
+unit of the (log-)range. The model is evaluated through the sweep engine, which runs the
+design serially, on local processes or on a Dask cluster with progress and checkpoints.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import BonemodelError, ParameterError, SolverError, suggest
+from ..model import Model
+
+LOG_WORDS = ("log", "loguniform", "log-uniform", "logunif")
+LIN_WORDS = ("lin", "linear", "uniform", "unif")
+Evaluate = Callable[[pd.DataFrame], Any]
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One uncertain parameter: name and range, sampled uniformly or log-uniformly."""
+
+    name: str
+    low: float
+    high: float
+    log: bool = False
+
+    def from_unit(self, u: np.ndarray) -> np.ndarray:
+        """Map unit-interval samples to values in the range."""
+        if self.log:
+            a, b = math.log(self.low), math.log(self.high)
+            return np.exp(a + u * (b - a))
+        return self.low + u * (self.high - self.low)
+
+
+def factors(model: Model | None, params: Sequence[str] | Mapping[str, Any]) -> list[Factor]:
+    """Factors from parameter names (ranges and dists from the parameter files) or explicit ranges.
+
+    ``params`` is a list of names, or a mapping ``{name: (low, high)}`` or
+    ``{name: (low, high, "log")}`` (``None`` as a value takes the file's range). With
+    ``model=None`` (a plain function) every range must be explicit.
+    """
+    if isinstance(params, str):
+        params = [params]
+    if isinstance(params, Mapping):
+        items = list(params.items())
+    else:
+        items = [(name, None) for name in params]
+    if not items:
+        raise ParameterError("no parameters given; name at least two to compare (or one to screen)")
+    names = [n for n, _ in items]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ParameterError(f"parameters {dup} are named more than once")
+    out = []
+    for name, spec in items:
+        if not isinstance(name, str):
+            raise ParameterError(f"parameter names must be strings, got {name!r}")
+        if model is not None:
+            param = model.parameters[name]  # unknown name: ParameterError with a suggestion
+        if spec is None:
+            if model is None:
+                raise ParameterError(f"parameter '{name}' needs an explicit range (low, high)")
+            low, high, dist = model.parameters.ranges([name])[name]  # raises when the file has no range
+            log = dist == "loguniform"
+        else:
+            low, high, log = _parse_range(name, spec)
+        if model is not None:
+            for v in (low, high):
+                param.check_value(v, model=model.name)
+        out.append(Factor(name, float(low), float(high), log))
+    return out
+
+
+def _parse_range(name: str, spec: Any) -> tuple[float, float, bool]:
+    how = "give (low, high) or (low, high, 'log')"
+    if isinstance(spec, (str, bytes)) or not isinstance(spec, Sequence) or len(spec) not in (2, 3):
+        raise ParameterError(f"range of '{name}' must be (low, high) or (low, high, 'log'), got {spec!r}")
+    try:
+        low, high = float(spec[0]), float(spec[1])
+    except (TypeError, ValueError):
+        raise ParameterError(f"range of '{name}' must hold numbers, got {spec!r}; {how}") from None
+    log = False
+    if len(spec) == 3:
+        word = str(spec[2]).lower()
+        if word not in LOG_WORDS + LIN_WORDS:
+            raise ParameterError(
+                f"range of '{name}': scale '{spec[2]}' is unknown{suggest(word, LOG_WORDS + LIN_WORDS)};"
+                " use 'log' or 'uniform'"
+            )
+        log = word in LOG_WORDS
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise ParameterError(f"range of '{name}' must be finite with low < high, got ({low:g}, {high:g})")
+    if log and low <= 0:
+        raise ParameterError(f"log range of '{name}' needs low > 0, got ({low:g}, {high:g})")
+    return low, high, log
+
+
+def problem(fs: Sequence[Factor]) -> dict[str, Any]:
+    """SALib problem in the unit hypercube (values are mapped by :func:`design_frame`)."""
+    return {"num_vars": len(fs), "names": [f.name for f in fs], "bounds": [[0.0, 1.0]] * len(fs)}
+
+
+def design_frame(fs: Sequence[Factor], unit: np.ndarray) -> pd.DataFrame:
+    """Parameter values, one column per factor, one row per model evaluation."""
+    return pd.DataFrame({f.name: f.from_unit(unit[:, i]) for i, f in enumerate(fs)})
+
+
+def seeds(seed: int) -> tuple[int, int]:
+    """(sampling seed, analysis seed) derived from the user's seed.
+
+    SALib's analysis treats a falsy seed (0) as "unseeded" and then draws its bootstrap
+    from the global random state, so the analysis always gets a derived non-zero seed.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise BonemodelError(f"seed must be a non-negative integer, got {seed!r}")
+    state = np.random.SeedSequence(int(seed)).generate_state(2, dtype=np.uint32)
+    return int(seed), int(state[1]) % (2**31 - 2) + 1
+
+
+def check_count(n: Any, what: str, minimum: int = 1) -> int:
+    """A positive integer count of samples (``n``)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
+        raise BonemodelError(f"{what} must be an integer >= {minimum}, got {n!r}")
+    return int(n)
+
+
+def outputs_matrix(result: Any, names: Sequence[str], rows: int) -> np.ndarray:
+    """(rows, n_outputs) float matrix from an evaluation result (DataFrame, dict or array)."""
+    if isinstance(result, pd.DataFrame):
+        missing = [n for n in names if n not in result.columns]
+        if missing:
+            raise BonemodelError(
+                f"the evaluation returned no column(s) {missing}; columns were {list(result.columns)}"
+            )
+        Y = result[list(names)].to_numpy(dtype=float)
+    elif isinstance(result, Mapping):
+        Y = np.column_stack([np.asarray(result[n], dtype=float) for n in names])
+    else:
+        Y = np.asarray(result, dtype=float)
+        Y = Y.reshape(-1, 1) if Y.ndim == 1 else Y
+    if Y.shape != (rows, len(names)):
+        raise BonemodelError(f"the evaluation returned shape {Y.shape}, expected {(rows, len(names))}")
+    bad = ~np.all(np.isfinite(Y), axis=1)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise SolverError(
+            f"{int(bad.sum())} of {rows} model evaluations failed or gave non-finite outputs (first: row "
+            f"{first}); the estimators need every member. Narrow the parameter ranges or check the "
+            "failing parameter sets (the design is in the error's 'solution' attribute)",
+            solution={"failed_rows": np.flatnonzero(bad)},
+        )
+    return Y
+
+
+def model_evaluator(
+    model: Model,
+    outputs: Sequence[str],
+    *,
+    scenario: Any = None,
+    t_end: float | None = None,
+    workers: int | None = None,
+    client: Any = None,
+    out: Any = None,
+    resume: bool = False,
+    progress: bool = False,
+    seed: int = 0,
+) -> Evaluate:
+    """A function design frame -> outputs frame that runs the design through ``bm.sweep``."""
+
+    def evaluate(frame: pd.DataFrame) -> pd.DataFrame:
+        from ..sweep import sweep
+
+        result = sweep(
+            model,
+            frame,
+            seed=seed,
+            scenario=scenario,
+            t_end=t_end,
+            outputs=list(outputs),
+            workers=workers,
+            client=client,
+            out=out,
+            resume=resume,
+            progress=progress,
+        )
+        return _in_design_order(result, len(frame))
+
+    return evaluate
+
+
+def _in_design_order(result: pd.DataFrame, rows: int) -> pd.DataFrame:
+    """The sweep's rows in design order (sorted by a member column when it has one)."""
+    for col in ("member", "run", "sample", "row"):
+        if col in result.columns:
+            result = result.sort_values(col, kind="stable")
+            break
+    else:
+        if not isinstance(result.index, pd.RangeIndex):
+            result = result.sort_index(kind="stable")
+    if len(result) != rows:
+        raise BonemodelError(f"the sweep returned {len(result)} rows for a design of {rows}")
+    return result.reset_index(drop=True)
+
+
+def output_names(model: Model | None, outputs: str | Sequence[str]) -> list[str]:
+    """Validated output names (parsed against the model before anything runs)."""
+    names = [outputs] if isinstance(outputs, str) else list(outputs)
+    if model is not None:
+        from ._outputs import parse
+
+        return [o.name for o in parse(model, names)]
+    if not names:
+        raise BonemodelError("no outputs given")
+    return names

@@ -1,0 +1,210 @@
+"""Morris elementary effects (screening) with SALib: mu*, mu and sigma per parameter and output.
+
+The design (``n`` one-at-a-time trajectories on a ``num_levels`` grid) is drawn in the
+unit hypercube and mapped to each parameter's (log-)range, so an elementary effect is the
+change of the output per unit of the parameter's normalised range: mu* of different
+parameters are comparable whatever their units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import BonemodelError
+from ..model import Model
+from ..scenario import Scenario
+from . import _design
+from .frames import tidy
+
+
+def _salib():
+    try:
+        from SALib.analyze import morris as morris_analyze
+        from SALib.sample import morris as morris_sample
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise BonemodelError(
+            "global sensitivity analysis needs SALib; install it with `pip install bonemodel[sensitivity]`"
+        ) from None
+    return morris_sample, morris_analyze
+
+
+@dataclass
+class MorrisDesign:
+    """Morris trajectories drawn once, and the analysis of outputs evaluated on them."""
+
+    factors: list[_design.Factor]
+    n: int
+    seed: int = 0
+    num_levels: int = 4
+    optimal_trajectories: int | None = None
+    num_resamples: int = 200
+    conf_level: float = 0.95
+    unit: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.n = _design.check_count(self.n, "n (Morris trajectories)", 2)
+        if isinstance(self.num_levels, bool) or not isinstance(self.num_levels, int) or self.num_levels < 2:
+            raise BonemodelError(f"num_levels must be an even integer >= 2, got {self.num_levels!r}")
+        if self.num_levels % 2:
+            raise BonemodelError(f"num_levels must be even (SALib's Morris grid), got {self.num_levels}")
+        if not 0 < self.conf_level < 1:
+            raise BonemodelError(f"conf_level must be in (0, 1), got {self.conf_level}")
+        if self.optimal_trajectories is not None and not 2 <= self.optimal_trajectories < self.n:
+            raise BonemodelError(
+                f"optimal_trajectories must be in [2, n) = [2, {self.n}), got {self.optimal_trajectories}"
+            )
+        morris_sample, _ = _salib()
+        sample_seed, _ = _design.seeds(self.seed)
+        self.unit = morris_sample.sample(
+            _design.problem(self.factors),
+            self.n,
+            num_levels=self.num_levels,
+            optimal_trajectories=self.optimal_trajectories,
+            seed=sample_seed,
+        )
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return _design.design_frame(self.factors, self.unit)
+
+    def analyze(self, Y: np.ndarray, outputs: Sequence[str]) -> pd.DataFrame:
+        """Tidy mu_star (with bootstrap CI), mu and sigma from outputs ``Y`` (rows, n_outputs)."""
+        _, morris_analyze = _salib()
+        _, analysis_seed = _design.seeds(self.seed)
+        Y = np.asarray(Y, dtype=float).reshape(len(self.unit), -1)
+        rows = []
+        for k, out in enumerate(outputs):
+            si = morris_analyze.analyze(
+                _design.problem(self.factors),
+                self.unit,
+                Y[:, k],
+                num_resamples=self.num_resamples,
+                conf_level=self.conf_level,
+                num_levels=self.num_levels,
+                seed=analysis_seed,
+            )
+            for j, f in enumerate(self.factors):
+                mu_star, half = float(si["mu_star"][j]), float(si["mu_star_conf"][j])
+                rows.append(
+                    {
+                        "output": out,
+                        "parameter": f.name,
+                        "index": "mu_star",
+                        "value": mu_star,
+                        "conf_low": mu_star - half,
+                        "conf_high": mu_star + half,
+                    }
+                )
+                rows.append({"output": out, "parameter": f.name, "index": "mu", "value": float(si["mu"][j])})
+                rows.append(
+                    {"output": out, "parameter": f.name, "index": "sigma", "value": float(si["sigma"][j])}
+                )
+        frame = tidy(rows)
+        frame.attrs = {
+            "method": "morris (SALib)",
+            "n": self.n,
+            "evaluations": int(len(self.unit)),
+            "seed": self.seed,
+            "num_levels": self.num_levels,
+            "factors": {f.name: (f.low, f.high, "log" if f.log else "uniform") for f in self.factors},
+        }
+        return frame
+
+
+def morris_of(
+    func: Callable[[pd.DataFrame], Any],
+    ranges: Mapping[str, Any],
+    outputs: str | Sequence[str] = ("y",),
+    *,
+    n: int,
+    seed: int = 0,
+    num_levels: int = 4,
+    optimal_trajectories: int | None = None,
+    num_resamples: int = 200,
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """Morris screening of a plain function ``func(frame) -> outputs`` over explicit ranges."""
+    fs = _design.factors(None, ranges)
+    names = _design.output_names(None, outputs)
+    design = MorrisDesign(fs, n, seed, num_levels, optimal_trajectories, num_resamples, conf_level)
+    frame = design.frame
+    return design.analyze(_design.outputs_matrix(func(frame), names, len(frame)), names)
+
+
+def morris(
+    model: Model | str,
+    params: Sequence[str] | Mapping[str, Any],
+    outputs: str | Sequence[str],
+    *,
+    n: int,
+    seed: int = 0,
+    num_levels: int = 4,
+    optimal_trajectories: int | None = None,
+    scenario: Scenario | str | None = None,
+    t_end: float | None = None,
+    num_resamples: int = 200,
+    conf_level: float = 0.95,
+    workers: int | None = None,
+    client: Any = None,
+    out: Any = None,
+    resume: bool = False,
+    progress: bool = False,
+    evaluate: Callable[[pd.DataFrame], Any] | None = None,
+) -> pd.DataFrame:
+    """Morris elementary effects of model outputs: a cheap screen of many parameters.
+
+    Parameters
+    ----------
+    model
+        A Model or the name of a shipped model.
+    params
+        Parameter names (ranges from the parameter file) or ``{name: (low, high[, "log"])}``.
+    outputs
+        Output names as in ``bm.sweep``.
+    n
+        Number of trajectories; the model runs ``n (D + 1)`` times (``optimal_trajectories``
+        picks that many of them, spread out, from the ``n`` drawn).
+    seed
+        Seeds the design and the bootstrap of mu*'s confidence interval.
+    num_levels
+        Grid levels per parameter (even).
+    scenario, t_end, workers, client, out, resume, progress
+        Passed to ``bm.sweep`` which runs the design.
+    evaluate
+        Replaces the sweep: a function design frame -> outputs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy frame with indices ``"mu_star"`` (with CI), ``"mu"`` and ``"sigma"``.
+    """
+    if isinstance(model, str):
+        from ..models import load_model
+
+        model = load_model(model)
+    fs = _design.factors(model, params)
+    names = _design.output_names(model, outputs)
+    design = MorrisDesign(fs, n, seed, num_levels, optimal_trajectories, num_resamples, conf_level)
+    run = evaluate or _design.model_evaluator(
+        model,
+        names,
+        scenario=scenario,
+        t_end=t_end,
+        workers=workers,
+        client=client,
+        out=out,
+        resume=resume,
+        progress=progress,
+        seed=seed,
+    )
+    frame = design.frame
+    result = design.analyze(_design.outputs_matrix(run(frame), names, len(frame)), names)
+    result.attrs.update(
+        {"model": model.name, "scenario": getattr(scenario, "name", scenario), "t_end": t_end}
+    )
+    return result

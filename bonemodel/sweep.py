@@ -1,0 +1,447 @@
+"""sweep(): run a model over many parameter sets and keep scalar outputs of each run.
+
+The flow, top to bottom: a design (:mod:`bonemodel.designs`) gives the parameter sets;
+outputs (:mod:`bonemodel.outputs`) say which times to report; the members are cut into
+chunks of fixed size; each chunk is integrated at once by the batched solver
+(:mod:`bonemodel.solvers.batch`, per-member error control) on an executor
+(:mod:`bonemodel.executors`: serial, local processes or Dask); finished chunks stream
+to a results folder (:mod:`bonemodel.checkpoint`) when ``out`` is given, which is what
+makes a sweep resumable and its memory bounded.
+
+A member's result does not depend on which other members share its chunk (each has its
+own steps), and chunk boundaries depend only on the number of members, so serial,
+process and Dask runs give identical tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time as _time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .compile import CompiledModel, compile_model
+from .designs import make_design
+from .errors import SimulationError
+from .model import Model
+from .outputs import Output, default_grid, needs_grid, output_times, parse_outputs
+from .runtime import check_span, prepare
+from .scenario import Scenario, Window
+from .solvers.batch import METHOD as BATCH_METHOD
+from .solvers.batch import initial_states, solve_batch
+
+DEFAULT_RTOL = 1e-6
+DEFAULT_ATOL = 1e-10
+MAX_CHUNK = 2048
+_GRID_BYTES = 256 * 2**20  # cap on the dense-output buffer of one chunk
+METHODS = ("batch", "scipy")
+
+
+def sweep(
+    model: Model | str,
+    params: Mapping[str, Any] | pd.DataFrame,
+    *,
+    n: int | None = None,
+    design: str = "lhs",
+    seed: int = 0,
+    scenario: Scenario | str | None = None,
+    t_end: float | None = None,
+    outputs: str | Callable | Sequence[str | Callable] | None = ...,
+    workers: int | None = None,
+    client: Any = None,
+    out: str | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    rtol: float = DEFAULT_RTOL,
+    atol: float = DEFAULT_ATOL,
+    method: str = "batch",
+    chunk_size: int | None = None,
+) -> pd.DataFrame:
+    """Simulate ``model`` for every parameter set of a design; one row of outputs per set.
+
+    Parameters
+    ----------
+    model
+        A Model or the name of a shipped model.
+    params
+        ``{name: (low, high)}`` or ``{name: (low, high, "log")}`` (``None`` takes the range
+        from the parameter file), or a DataFrame of parameter sets (then ``n`` and
+        ``design`` are not used).
+    n
+        Number of members (``lhs``, ``sobol``: a power of two) or levels per parameter (``grid``).
+    design
+        ``"lhs"``, ``"sobol"`` or ``"grid"``.
+    seed
+        Seed of the design; the same seed gives the same table.
+    scenario
+        Scenario (or its name) applied to every member; the solver restarts at its switches.
+    t_end
+        End of the simulation in days (default: the model's, or the latest output time).
+    outputs
+        Output specs (see :mod:`bonemodel.outputs`): ``"NAME@T"``, ``"pct_change(NAME@T)"``,
+        ``"max(NAME)"``, ..., or callables on the solution frame. Default: final states.
+    workers
+        Local processes (default: all cores when there is more than one chunk); 1 = serial.
+    client
+        A ``dask.distributed.Client``; chunks then run on its cluster.
+    out
+        Results folder: every finished chunk is written there (Parquet) with the design
+        and metadata, so the sweep can be resumed and needs no RAM for finished rows.
+    resume
+        Continue the sweep stored in ``out``, computing only its missing chunks.
+    progress
+        Show a progress bar (tqdm) with rate and ETA.
+    rtol, atol
+        Tolerances every member meets on its own (recorded in ``attrs``).
+    method
+        ``"batch"`` (batched RODAS4, the default) or ``"scipy"`` (one ``simulate`` call per
+        member: odeint/LSODA; the reference path).
+    chunk_size
+        Members integrated together (default: up to 2048, fewer to keep every worker busy).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``member``; the parameter columns, the output columns and ``status``
+        (``"success"`` or ``"failed: <reason>"``; a failed member keeps its row). ``attrs``
+        holds the settings (model, scenario, design, tolerances, method, versions).
+    """
+    started = _time.perf_counter()
+    if isinstance(model, str):
+        from .models import load_model
+
+        model = load_model(model)
+    if method not in METHODS:
+        raise SimulationError(f"unknown sweep method '{method}'; choose one of {list(METHODS)}")
+    if not (np.isfinite(rtol) and 0 < rtol < 1) or not (np.isfinite(atol) and atol > 0):
+        raise SimulationError(f"need 0 < rtol < 1 and atol > 0, got rtol={rtol}, atol={atol}")
+    table = make_design(model, params, n=n, design=design, seed=seed)
+    plan = build_plan(model, table, scenario=scenario, t_end=t_end, outputs=outputs, rtol=rtol, atol=atol)
+    plan.method = method
+    total = len(table)
+    if out is not None and resume:
+        from pathlib import Path
+
+        stored = Path(out) / "sweep.json"
+        if stored.is_file():
+            # Resume with the chunking the sweep started with, whatever this call would pick.
+            chunk_size = json.loads(stored.read_text(encoding="utf-8")).get("chunk_size", chunk_size)
+    if chunk_size is None:
+        n_workers = workers or (_count_workers(client) if client is not None else _default_workers())
+        chunk_size = default_chunk_size(total, n_workers, plan.bytes_per_member)
+    chunk_size = int(chunk_size)
+    if chunk_size < 1:
+        raise SimulationError(f"chunk_size must be >= 1, got {chunk_size}")
+
+    kind = "table" if isinstance(params, pd.DataFrame) else design
+    meta = _metadata(model, plan, table, kind, seed, n, chunk_size)
+    cp = None
+    done: set[int] = set()
+    if out is not None:
+        from .checkpoint import Checkpoint
+
+        cp = Checkpoint(out)
+        done = cp.open(meta, table, resume=resume)
+    elif resume:
+        raise SimulationError("resume=True needs out= (the folder of the sweep to resume)")
+
+    starts = range(0, total, chunk_size)
+    values = table.to_numpy(dtype=float)
+    chunks = [
+        (i, (s, values[s : s + chunk_size])) for i, s in enumerate(starts) if i not in done
+    ]
+    results: dict[int, pd.DataFrame] = {}
+    from .executors import Progress, run_dask, run_processes, run_serial
+
+    done_members = total - sum(len(p[1]) for _, p in chunks)
+    bar = Progress(total, done_members, progress and bool(chunks), f"sweep {model.name}")
+    if client is not None:
+        stream = run_dask(run_chunk, plan, chunks, client)
+    elif workers is None and len(chunks) > 1 and _default_workers() > 1:
+        stream = run_processes(run_chunk, plan, chunks, _default_workers())
+    elif workers is not None and workers > 1 and len(chunks) > 1:
+        stream = run_processes(run_chunk, plan, chunks, int(workers))
+    else:
+        stream = run_serial(run_chunk, plan, chunks)
+    try:
+        for index, frame in stream:
+            if cp is not None:
+                cp.write(index, frame)
+            else:
+                results[index] = frame
+            bar.update(len(frame))
+    finally:
+        bar.close()
+    if cp is not None:
+        frame = cp.read()
+    else:
+        frame = pd.concat([results[i] for i in sorted(results)]) if results else _empty(plan, table)
+    frame.attrs = {**meta, "wall_time_s": _time.perf_counter() - started}
+    return frame
+
+
+# --------------------------------------------------------------------------- plan
+
+
+@dataclass
+class Plan:
+    """Everything a worker needs to run a chunk; picklable, built once per sweep."""
+
+    compiled: CompiledModel
+    columns: list[str]
+    column_index: np.ndarray
+    base: np.ndarray
+    lower: np.ndarray
+    segments: list[tuple[float, float, list[Window]]]
+    times: np.ndarray
+    outputs: list[Output]
+    t_start: float
+    t_end: float
+    rtol: float
+    atol: float
+    scenario: Scenario
+    method: str = "batch"
+
+    @property
+    def bytes_per_member(self) -> int:
+        c = self.compiled
+        return 8 * (2 * c.n_states + len(c.observable_names)) * self.times.size
+
+
+def build_plan(
+    model: Model,
+    table: pd.DataFrame,
+    *,
+    scenario: Scenario | str | None = None,
+    t_end: float | None = None,
+    outputs: Any = ...,
+    rtol: float = DEFAULT_RTOL,
+    atol: float = DEFAULT_ATOL,
+    t_start: float = 0.0,
+) -> Plan:
+    """Validate the scenario, span and outputs once, and fix the output times of the sweep.
+
+    Also used by :mod:`bonemodel.sensitivity` to run designs through the same path.
+    """
+    compiled = compile_model(model)
+    if t_end is None:
+        t_end = model.default_t_end
+        probe = parse_outputs(model, outputs, t_start=t_start, t_end=math.inf)
+        latest = max(output_times(probe), default=0.0)
+        if math.isfinite(latest) and latest > t_end:
+            t_end = latest
+    t_start, t_end = check_span(t_start, t_end)
+    outs = parse_outputs(model, outputs, t_start=t_start, t_end=t_end)
+    setup = prepare(model, compiled, params=None, scenario=scenario, t_start=t_start, t_end=t_end)
+    times = set(output_times(outs)) | {t_start}
+    if needs_grid(outs):
+        times |= set(default_grid(t_start, t_end).tolist())
+    lower = np.full(len(compiled.runtime_names), -np.inf)
+    for i, name in enumerate(compiled.parameter_names):
+        lower[i] = model.parameters[name].lower
+    return Plan(
+        compiled=compiled,
+        columns=list(table.columns),
+        column_index=np.array([compiled.index[c] for c in table.columns], dtype=int),
+        base=setup.base.copy(),
+        lower=lower,
+        segments=setup.scenario.segments(t_start, t_end),
+        times=np.array(sorted(times)),
+        outputs=outs,
+        t_start=t_start,
+        t_end=t_end,
+        rtol=float(rtol),
+        atol=float(atol),
+        scenario=setup.scenario,
+    )
+
+
+def default_chunk_size(total: int, workers: int, bytes_per_member: int) -> int:
+    """Large chunks amortise numpy's per-call cost; enough chunks keep every worker busy."""
+    per_worker = math.ceil(total / max(1, workers))
+    size = min(MAX_CHUNK, max(1, per_worker), max(1, _GRID_BYTES // max(1, bytes_per_member)))
+    return max(1, size)
+
+
+# --------------------------------------------------------------------------- one chunk
+
+
+def run_chunk(plan: Plan, payload: tuple[int, np.ndarray]) -> pd.DataFrame:
+    """Integrate one chunk of members and return its rows (parameters, outputs, status)."""
+    first, values = payload
+    values = np.asarray(values, dtype=float).reshape(-1, len(plan.columns))
+    B = values.shape[0]
+    members = np.arange(first, first + B)
+    status = np.array(["success"] * B, dtype=object)
+    result = np.full((len(plan.outputs), B), np.nan)
+    P, seg_P, invalid = member_vectors(plan, values)
+    for b, why in invalid.items():
+        status[b] = f"failed: {why}"
+    good = np.array([b not in invalid for b in range(B)], dtype=bool)
+    if good.any():
+        gi = np.nonzero(good)[0]
+        if plan.method == "scipy":
+            y, ok, msgs = _solve_scipy(plan, P[:, gi], seg_P[:, :, gi])
+        else:
+            y0 = initial_states(plan.compiled, P[:, gi])
+            segs = [(a, b_, seg_P[k][:, gi]) for k, (a, b_, _) in enumerate(plan.segments)]
+            res = solve_batch(plan.compiled, segs, y0, plan.times, rtol=plan.rtol, atol=plan.atol)
+            y, ok, msgs = res.y, res.ok, res.message
+        obs = observables(plan, y, seg_P[:, :, gi])
+        for j, o in enumerate(plan.outputs):
+            with np.errstate(all="ignore"):
+                result[j, gi] = o.evaluate(plan.times, y, obs)
+        for k, b in enumerate(gi):
+            if not ok[k]:
+                status[b] = f"failed: {msgs[k]}"
+    data: dict[str, Any] = {c: values[:, i] for i, c in enumerate(plan.columns)}
+    data.update({o.name: result[j] for j, o in enumerate(plan.outputs)})
+    data["status"] = status.astype(str)
+    return pd.DataFrame(data, index=pd.Index(members, name="member"))
+
+
+def member_vectors(plan: Plan, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+    """Runtime vectors of every member: base (m, B), per segment (S, m, B), and invalid members.
+
+    A swept value replaces the scenario's constant override (as ``simulate``'s ``params``
+    do); a scaled window multiplies the member's own value.
+    """
+    names = plan.compiled.runtime_names
+    B = values.shape[0]
+    P = np.repeat(plan.base[:, None], B, axis=1)
+    P[plan.column_index] = values.T
+    invalid: dict[int, str] = {}
+    seg_P = np.empty((len(plan.segments),) + P.shape)
+    for k, (_, _, windows) in enumerate(plan.segments):
+        Q = P.copy()
+        for w in windows:
+            i = plan.compiled.index[w.target]
+            Q[i] = P[i] * w.value if w.scale else w.value
+        seg_P[k] = Q
+    for k in range(len(plan.segments) + 1):
+        Q = P if k == 0 else seg_P[k - 1]
+        bad = ~np.isfinite(Q) | (Q < plan.lower[:, None])
+        for b in np.nonzero(bad.any(axis=0))[0]:
+            if int(b) in invalid:
+                continue
+            i = int(np.nonzero(bad[:, b])[0][0])
+            invalid[int(b)] = (
+                f"parameter '{names[i]}' = {Q[i, b]:g} is not allowed (must be finite and >= {plan.lower[i]:g})"
+            )
+    return P, seg_P, invalid
+
+
+def segment_of_times(plan: Plan) -> np.ndarray:
+    """Index of the segment each output time belongs to (a switch time starts a segment)."""
+    starts = np.array([a for a, _, _ in plan.segments])
+    return np.clip(np.searchsorted(starts, plan.times, side="right") - 1, 0, len(starts) - 1)
+
+
+def observables(plan: Plan, y: np.ndarray, seg_P: np.ndarray) -> np.ndarray:
+    """Observables (n_obs, B, K) with each time's own runtime vector; baselines applied."""
+    c = plan.compiled
+    n_obs = len(c.observable_names)
+    K = plan.times.size
+    out = np.full((n_obs, y.shape[1], K), np.nan)
+    if n_obs == 0:
+        return out
+    seg = segment_of_times(plan)
+    with np.errstate(all="ignore"):
+        for k in np.unique(seg):
+            cols = np.nonzero(seg == k)[0]
+            out[:, :, cols] = c.observables(plan.times[cols], y[:, :, cols], seg_P[k][:, :, None])
+        start = int(np.searchsorted(plan.times, plan.t_start))
+        for i, base in enumerate(c.observable_baselines):
+            if base == "start":
+                out[i] = 100.0 * (out[i] / out[i][:, start : start + 1] - 1.0)
+    return out
+
+
+def _solve_scipy(plan: Plan, P: np.ndarray, seg_P: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The reference path: one odeint (LSODA) run per member through the single-run solver."""
+    from .solvers.scipy_path import integrate_segment
+
+    c = plan.compiled
+    B = seg_P.shape[2]
+    y = np.full((c.n_states, B, plan.times.size), np.nan)
+    ok = np.ones(B, dtype=bool)
+    msgs = [""] * B
+    seg_of = segment_of_times(plan)
+    for b in range(B):
+        state = c.initial(P[:, b])
+        for k, (a, e, _) in enumerate(plan.segments):
+            cols = np.nonzero(seg_of == k)[0]
+            inside = plan.times[cols]
+            times = np.union1d(np.union1d(inside, [a]), [e])
+            seg = integrate_segment(c, seg_P[k][:, b], state, times, method="odeint", rtol=plan.rtol, atol=plan.atol)
+            if not seg.ok:
+                ok[b], msgs[b] = False, seg.message
+                break
+            pos = np.searchsorted(times, inside)
+            y[:, b, cols] = np.where(c.nonnegative[:, None], np.maximum(seg.y[:, pos], 0.0), seg.y[:, pos])
+            state = seg.y[:, -1]
+    return y, ok, msgs
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _default_workers() -> int:
+    from .executors import default_workers
+
+    return default_workers()
+
+
+def _count_workers(client: Any) -> int:
+    try:
+        return max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
+    except Exception:  # noqa: BLE001 - any client without scheduler info: assume one worker
+        return 1
+
+
+def _metadata(model, plan: Plan, table: pd.DataFrame, design, seed, n, chunk_size) -> dict[str, Any]:
+    h = hashlib.sha256()
+    h.update(pd.util.hash_pandas_object(table, index=True).to_numpy().tobytes())
+    settings = {
+        "model": model.name,
+        "model_key": plan.compiled.key,
+        "base": plan.base.tolist(),
+        "columns": plan.columns,
+        "outputs": [o.name for o in plan.outputs],
+        "times": plan.times.tolist(),
+        "scenario": plan.scenario.name,
+        "windows": [vars(w) for w in plan.scenario.windows],
+        "t_end": plan.t_end,
+        "rtol": plan.rtol,
+        "atol": plan.atol,
+        "method": plan.method,
+        "chunk_size": chunk_size,
+    }
+    h.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    return {
+        **settings,
+        "fingerprint": h.hexdigest()[:32],
+        "n_members": len(table),
+        "design": design,
+        "seed": seed,
+        "n": n,
+        "solver": BATCH_METHOD if plan.method == "batch" else "odeint (LSODA), one member at a time",
+        "t_start": plan.t_start,
+        "bonemodel_version": __version__,
+        "citations": list(model.citations),
+    }
+
+
+def _empty(plan: Plan, table: pd.DataFrame) -> pd.DataFrame:
+    cols = plan.columns + [o.name for o in plan.outputs] + ["status"]
+    return pd.DataFrame(columns=cols, index=pd.Index([], name="member"))
+
+
+__all__ = ["sweep", "build_plan", "run_chunk", "Plan"]

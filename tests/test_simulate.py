@@ -1,0 +1,135 @@
+"""simulate() and steady_state() on closed-form models; discontinuities; failures reported."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import bonemodel as bm
+from bonemodel.errors import ParameterError, ScenarioError, SimulationError, SolverError
+from tests.conftest import logistic_exact
+
+METHODS = ["auto", "odeint", "LSODA", "BDF", "Radau", "DOP853"]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_decay_matches_closed_form(decay_model, method):
+    sol = bm.simulate(decay_model, 10.0, method=method, rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(sol["x"], 2.0 * np.exp(-0.5 * sol.t), rtol=1e-8, atol=1e-12)
+    assert sol.meta["rtol"] == 1e-11 and sol.meta["atol"] == 1e-13
+
+
+@pytest.mark.parametrize("method", ["auto", "BDF", "Radau"])
+def test_logistic_matches_closed_form(logistic_model, method):
+    sol = bm.simulate(logistic_model, 15.0, method=method, rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(sol["N"], logistic_exact(sol.t), rtol=1e-8)
+
+
+def test_default_tolerance_close_to_tight_reference(coupled_model):
+    loose = bm.simulate(coupled_model, 50.0)
+    tight = bm.simulate(coupled_model, 50.0, method="Radau", rtol=1e-12, atol=1e-14)
+    err = np.max(np.abs(loose.y - tight.y) / (np.abs(tight.y) + 1e-8))
+    assert err < 1e-4
+
+
+def test_window_input_restarts_at_switches_and_matches_closed_form(decay_model):
+    sc = bm.Scenario.window("u", 1.0, start=2.0, stop=5.0)
+    sol = bm.simulate(decay_model, 10.0, scenario=sc, rtol=1e-11, atol=1e-13)
+    t = sol.t
+    x2 = 2 * np.exp(-1.0)
+    x5 = 2 + (x2 - 2) * np.exp(-1.5)
+    exact = np.where(t < 2, 2 * np.exp(-0.5 * t), np.where(t < 5, 2 + (x2 - 2) * np.exp(-0.5 * (t - 2)), x5 * np.exp(-0.5 * (t - 5))))
+    np.testing.assert_allclose(sol["x"], exact, rtol=1e-8)
+    assert sol.to_frame().index.is_unique
+    assert {2.0, 5.0} <= set(sol.t)
+
+
+def test_scaled_window_multiplies_parameter(decay_model):
+    sc = bm.Scenario.window("k", 3.0, start=0.0, stop=1.0, scale=True)
+    sol = bm.simulate(decay_model, 2.0, scenario=sc, t_eval=[0.0, 1.0, 2.0], rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(sol["x"], [2.0, 2 * np.exp(-1.5), 2 * np.exp(-2.0)], rtol=1e-8)
+
+
+def test_observable_baseline_is_percent_change_from_start(decay_model):
+    sol = bm.simulate(decay_model, 4.0, t_eval=[0.0, 4.0], rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(sol["x_pct"], [0.0, 100 * (np.exp(-2.0) - 1)], rtol=1e-8)
+    np.testing.assert_allclose(sol["two_x"], 2 * sol["x"])
+
+
+def test_frame_has_states_observables_and_metadata(decay_model):
+    frame = bm.simulate(decay_model, 3.0, params={"k": 0.2}).to_frame()
+    assert list(frame.columns) == ["x", "x_pct", "two_x"]
+    assert frame.index.name == "time_day"
+    assert frame.attrs["parameters"]["k"] == 0.2 and frame.attrs["method"] == "odeint (LSODA)"
+    assert frame.attrs["bonemodel_version"] == bm.__version__
+
+
+def test_plot_returns_figure_with_one_trace_per_name(coupled_model):
+    fig = bm.simulate(coupled_model, 5.0).plot(["a", "ratio"])
+    assert [tr.name for tr in fig.data] == ["a", "ratio"]
+
+
+def test_steady_state_logistic_and_stability(logistic_model):
+    ss = bm.steady_state(logistic_model)
+    assert ss["N"] == pytest.approx(5.0, rel=1e-10)
+    assert ss.stable and ss.eigenvalues[0] == pytest.approx(-1.3, rel=1e-8)
+
+
+def test_steady_state_keeps_neutral_accumulator(coupled_model):
+    ss = bm.steady_state(coupled_model)
+    assert ss.neutral == ["c"]
+    assert ss["c"] == 100.0
+    assert len(ss.eigenvalues) == 2
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, text",
+    [
+        ({"t_end": 0.0}, SimulationError, "must be greater than t_start"),
+        ({"t_end": -5.0}, SimulationError, "positive duration"),
+        ({"t_end": float("nan")}, SimulationError, "finite"),
+        ({"t_end": 5.0, "params": {"K": 1.0}}, ParameterError, "did you mean 'k'"),
+        ({"t_end": 5.0, "params": {"k": float("nan")}}, ParameterError, "must be finite"),
+        ({"t_end": 5.0, "params": {"k": -1.0}}, ParameterError, "must be >= 0"),
+        ({"t_end": 5.0, "method": "rk4"}, SimulationError, "unknown method"),
+        ({"t_end": 5.0, "t_eval": [0.0, 6.0]}, SimulationError, "outside the simulated span"),
+        ({"t_end": 5.0, "t_eval": [2.0, 1.0]}, SimulationError, "strictly increasing"),
+        ({"t_end": 5.0, "scenario": "nonexistent"}, ScenarioError, "unknown scenario"),
+        ({"t_end": 5.0, "y0": {"x": -1.0}}, SimulationError, "negative"),
+    ],
+)
+def test_bad_input_gets_clear_error(decay_model, kwargs, error, text):
+    with pytest.raises(error, match=text):
+        bm.simulate(decay_model, **kwargs)
+
+
+def test_overlapping_windows_rejected():
+    with pytest.raises(ScenarioError, match="overlap"):
+        bm.Scenario.window("u", 1.0, start=0, stop=5) + bm.Scenario.window("u", 2.0, start=4, stop=6)
+
+
+@pytest.fixture
+def blowup_model():
+    """x' = c x^2, x(0) = 1: finite-time blow-up at t = 1/c."""
+    from bonemodel.model import Model, State, symbols
+    from tests.conftest import _params
+
+    x, c = symbols("x c")
+    return Model("blowup", (State("x", 1.0),), _params("blowup", c=1.0), {"x": c * x**2})
+
+
+@pytest.mark.parametrize("method", ["auto", "BDF", "RK45"])
+def test_solver_failure_reports_time_and_keeps_partial_solution(blowup_model, method):
+    with pytest.raises(SolverError, match="stopped near t =|became non-finite") as info:
+        bm.simulate(blowup_model, 5.0, method=method)
+    partial = info.value.solution
+    assert partial.status == "failed"
+    assert 0.9 <= partial.t[-1] <= 1.0  # everything up to the blow-up at t = 1 is kept
+    before = partial.t < 0.99
+    np.testing.assert_allclose(partial["x"][before], 1 / (1 - partial.t[before]), rtol=1e-3)
+    assert "last good state: x=" in str(info.value)
+
+
+def test_failed_run_can_be_returned_instead_of_raised(blowup_model):
+    sol = bm.simulate(blowup_model, 5.0, raise_on_failure=False)
+    assert not sol.success and "t = 0.9" in sol.message
