@@ -217,7 +217,7 @@ def compile_model(model: Model, *, use_cache: bool = True) -> CompiledModel:
 
 def _checksum_ok(text: str) -> bool:
     body, _, last = text.rstrip("\n").rpartition("\n")
-    return last == f"# sha256 {hashlib.sha256(body.encode()).hexdigest()}"
+    return last == f"# sha256 {hashlib.sha256(body.rstrip(chr(10)).encode()).hexdigest()}"
 
 
 def _load(source: str, key: str) -> dict[str, Any]:
@@ -267,7 +267,7 @@ def _unpack(symbols: list[sp.Symbol], vector: str) -> str:
 
 
 def _cse(exprs: list[sp.Expr]):
-    return sp.cse(exprs, symbols=sp.numbered_symbols("c_"), optimizations="basic")
+    return sp.cse(exprs, symbols=sp.numbered_symbols("c_"))
 
 
 def _function(name, exprs, printer, unpack_y, unpack_p, flavour) -> list[str]:

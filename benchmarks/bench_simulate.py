@@ -1,0 +1,124 @@
+"""Time one simulation per model: compiled RHS + analytic Jacobian vs a plain-Python RHS.
+
+The baseline is what a user writes without bonemodel: the model's equations as a plain
+Python function (sympy.lambdify, no common-subexpression elimination) handed to
+``scipy.integrate.solve_ivp`` with the same method and tolerances and no Jacobian (so
+scipy estimates it by finite differences). Everything is measured in this run, on this
+machine; the script prints medians and ratios. Also reports compile time, cold and cached.
+
+    python benchmarks/bench_simulate.py [--repeat 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+import sympy as sp
+from scipy.integrate import solve_ivp
+
+import bonemodel as bm
+import bonemodel.compile as comp
+from bonemodel.simulate import neutral_states
+
+CASES = {"komarova2003": 1000.0, "lemaire2004": 2000.0, "pivonka2008": 2000.0, "inflammation": 3650.0}
+RTOL, ATOL = 1e-6, 1e-10
+
+
+def median_time(fn, repeat: int) -> float:
+    fn()  # warm-up (compilation, caches)
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def plain_rhs(model: bm.Model):
+    """The model's RHS as a plain lambdified Python function of (t, y)."""
+    y = [sp.Symbol(n) for n in model.state_names]
+    p = [sp.Symbol(n) for n in model.parameter_names + model.input_names]
+    f = sp.lambdify((sp.Symbol("t"), y, p), model.resolved_rhs(), modules="numpy", cse=False)
+    values = list(bm.compile_model(model).default_vector)
+    return lambda t, state: np.array(f(t, state, values), dtype=float)
+
+
+def bench_model(name: str, t_end: float, repeat: int) -> dict[str, float]:
+    model = bm.load_model(name)
+    compiled = bm.compile_model(model)
+    # Start away from the steady state (cells x1.5) so every run has real dynamics to resolve.
+    y0 = compiled.initial(compiled.default_vector)
+    neutral = set(neutral_states(model))
+    y0 = np.array([v if n in neutral else 1.5 * v for n, v in zip(model.state_names, y0)])
+    t_eval = np.linspace(0.0, t_end, int(t_end) + 1)
+    rhs = plain_rhs(model)
+    out = {}
+    out["ours_auto"] = median_time(lambda: bm.simulate(model, t_end, t_eval=t_eval, y0=y0, rtol=RTOL, atol=ATOL), repeat)
+    for method in ("BDF", "LSODA"):
+        out[f"ours_{method}"] = median_time(
+            lambda m=method: bm.simulate(model, t_end, t_eval=t_eval, y0=y0, method=m, rtol=RTOL, atol=ATOL), repeat
+        )
+        out[f"plain_{method}"] = median_time(
+            lambda m=method: solve_ivp(rhs, (0, t_end), y0, method=m, t_eval=t_eval, rtol=RTOL, atol=ATOL),
+            max(3, repeat // 2),
+        )
+    return out
+
+
+def bench_compile(name: str) -> tuple[float, float, float]:
+    """Seconds for a cold compile (no caches), from the disk cache, and from memory."""
+    from bonemodel.models import _MODULES
+
+    import importlib
+
+    build = importlib.import_module(_MODULES[name]).build
+    comp._MEMORY_CACHE.clear()
+    start = time.perf_counter()
+    bm.compile_model(build(), use_cache=False)
+    cold = time.perf_counter() - start
+    bm.compile_model(build())  # fills the disk cache
+    comp._MEMORY_CACHE.clear()
+    start = time.perf_counter()
+    bm.compile_model(build())
+    disk = time.perf_counter() - start
+    model = build()
+    start = time.perf_counter()
+    bm.compile_model(model)
+    memory = time.perf_counter() - start
+    return cold, disk, memory
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    available = bm.list_models()
+    print(f"rtol={RTOL}, atol={ATOL}; daily output; medians of {args.repeat} runs\n")
+    header = (
+        f"{'model':14s} {'days':>6s} {'ours auto':>10s} {'ours BDF':>9s} {'plain BDF':>10s} {'ratio BDF':>9s}"
+        f" {'ours LSODA':>10s} {'plain LSODA':>11s} {'plain BDF / ours auto':>22s}"
+    )
+    print(header)
+    for name, t_end in CASES.items():
+        if name not in available:
+            print(f"{name:14s} (not available)")
+            continue
+        r = bench_model(name, t_end, args.repeat)
+        print(
+            f"{name:14s} {t_end:6.0f} {r['ours_auto'] * 1e3:8.2f}ms {r['ours_BDF'] * 1e3:7.1f}ms "
+            f"{r['plain_BDF'] * 1e3:8.1f}ms {r['plain_BDF'] / r['ours_BDF']:8.1f}x "
+            f"{r['ours_LSODA'] * 1e3:8.1f}ms {r['plain_LSODA'] * 1e3:9.1f}ms "
+            f"{r['plain_BDF'] / r['ours_auto']:21.1f}x"
+        )
+    print("\ncompile times (s): cold / from disk cache / in memory")
+    for name in CASES:
+        if name in available:
+            cold, disk, memory = bench_compile(name)
+            print(f"{name:14s} {cold:8.3f} {disk:8.4f} {memory:10.6f}")
+
+
+if __name__ == "__main__":
+    main()
