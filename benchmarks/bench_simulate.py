@@ -56,10 +56,13 @@ def bench_model(name: str, t_end: float, repeat: int) -> dict[str, float]:
     t_eval = np.linspace(0.0, t_end, int(t_end) + 1)
     rhs = plain_rhs(model)
     out = {}
-    out["ours_auto"] = median_time(lambda: bm.simulate(model, t_end, t_eval=t_eval, y0=y0, rtol=RTOL, atol=ATOL), repeat)
+    out["ours_auto"] = median_time(
+        lambda: bm.simulate(model, t_end, t_eval=t_eval, y0=y0, rtol=RTOL, atol=ATOL), repeat
+    )
     for method in ("BDF", "LSODA"):
         out[f"ours_{method}"] = median_time(
-            lambda m=method: bm.simulate(model, t_end, t_eval=t_eval, y0=y0, method=m, rtol=RTOL, atol=ATOL), repeat
+            lambda m=method: bm.simulate(model, t_end, t_eval=t_eval, y0=y0, method=m, rtol=RTOL, atol=ATOL),
+            repeat,
         )
         out[f"plain_{method}"] = median_time(
             lambda m=method: solve_ivp(rhs, (0, t_end), y0, method=m, t_eval=t_eval, rtol=RTOL, atol=ATOL),
@@ -70,9 +73,9 @@ def bench_model(name: str, t_end: float, repeat: int) -> dict[str, float]:
 
 def bench_compile(name: str) -> tuple[float, float, float]:
     """Seconds for a cold compile (no caches), from the disk cache, and from memory."""
-    from bonemodel.models import _MODULES
-
     import importlib
+
+    from bonemodel.models import _MODULES
 
     build = importlib.import_module(_MODULES[name]).build
     comp._MEMORY_CACHE.clear()

@@ -52,7 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_simulate)
 
     p = sub.add_parser("reproduce", help="regenerate every published figure and print ours vs published")
-    p.add_argument("--out", type=Path, default=Path("figures"), help="folder for the figures (default: figures)")
+    p.add_argument(
+        "--out", type=Path, default=Path("figures"), help="folder for the figures (default: figures)"
+    )
     p.add_argument("--only", action="append", help="run only these example scripts (by name)")
     p.add_argument("--quick", action="store_true", help="smaller settings (for tests)")
     p.set_defaults(handler=_reproduce)

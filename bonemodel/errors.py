@@ -42,9 +42,8 @@ class SolverError(BonemodelError, RuntimeError):
 def suggest(name: str, choices: Iterable[str]) -> str:
     """Return a "; did you mean 'X'?" hint for a misspelt name, or ''."""
     choices = list(choices)
+    lowered = {c.lower(): c for c in choices}
+    if name.lower() in lowered:  # a wrong case is the likeliest slip
+        return f"; did you mean '{lowered[name.lower()]}'?"
     close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
-    if not close:
-        lowered = {c.lower(): c for c in choices}
-        if name.lower() in lowered:
-            close = [lowered[name.lower()]]
     return f"; did you mean '{close[0]}'?" if close else ""

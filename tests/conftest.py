@@ -12,8 +12,14 @@ from bonemodel.parameters import parse_parameters
 
 def _params(model: str, **values: float):
     tables = {
-        name: {"value": v, "unit": "1", "description": f"toy parameter {name}", "source": "assumed", "note": "test model",
-               "range": [v / 2, v * 2] if v > 0 else [0.0, 1.0]}
+        name: {
+            "value": v,
+            "unit": "1",
+            "description": f"toy parameter {name}",
+            "source": "assumed",
+            "note": "test model",
+            "range": [v / 2, v * 2] if v > 0 else [0.0, 1.0],
+        }
         for name, v in values.items()
     }
     return parse_parameters({"meta": {"model": model}, "parameters": tables})

@@ -38,7 +38,11 @@ def test_window_input_restarts_at_switches_and_matches_closed_form(decay_model):
     t = sol.t
     x2 = 2 * np.exp(-1.0)
     x5 = 2 + (x2 - 2) * np.exp(-1.5)
-    exact = np.where(t < 2, 2 * np.exp(-0.5 * t), np.where(t < 5, 2 + (x2 - 2) * np.exp(-0.5 * (t - 2)), x5 * np.exp(-0.5 * (t - 5))))
+    exact = np.where(
+        t < 2,
+        2 * np.exp(-0.5 * t),
+        np.where(t < 5, 2 + (x2 - 2) * np.exp(-0.5 * (t - 2)), x5 * np.exp(-0.5 * (t - 5))),
+    )
     np.testing.assert_allclose(sol["x"], exact, rtol=1e-8)
     assert sol.to_frame().index.is_unique
     assert {2.0, 5.0} <= set(sol.t)
