@@ -331,7 +331,8 @@ class Model:
         if self.expressions:
             lines += ["", "where", ""]
             for k, v in self.expressions.items():
-                lines.append(f"$$ {k} = {sp.latex(v, symbol_names=self._latex_names())} $$")
+                name = sp.latex(sp.Symbol(k), symbol_names=self._latex_names())
+                lines.append(f"$$ {name} = {sp.latex(v, symbol_names=self._latex_names())} $$")
         lines += ["", "## States", "", "| state | unit | initial | description |", "|---|---|---|---|"]
         for s in self.states:
             lines.append(f"| {s.name} | {s.unit} | {s.initial} | {s.description} |")
