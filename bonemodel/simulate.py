@@ -239,6 +239,8 @@ class SteadyState:
     residual: float
     method: str
     neutral: list[str] = field(default_factory=list)
+    stability: str = ""
+    """'stable', 'unstable', or 'marginal' (largest real part within round-off of zero, e.g. a centre)."""
 
     def __getitem__(self, name: str) -> float:
         return self.values[name]
@@ -306,7 +308,7 @@ def steady_state(
 
     def unstable(state: np.ndarray) -> bool:
         J = jac_s(0.0, state.tolist(), plist)[np.ix_(free, free)]
-        return bool(np.any(np.linalg.eigvals(J).real >= 0))
+        return classify(np.linalg.eigvals(J)) == "unstable"
 
     method = "newton"
     x, ok = solve(y) if free.size else (y, True)
@@ -327,14 +329,26 @@ def steady_state(
     J = jac_s(0.0, x.tolist(), plist)[np.ix_(free, free)]
     eig = np.linalg.eigvals(J) if free.size else np.zeros(0)
     f = np.asarray(rhs_s(0.0, x.tolist(), plist), dtype=float)
+    stability = classify(eig)
     return SteadyState(
         values=dict(zip(compiled.state_names, x.tolist())),
         eigenvalues=eig,
-        stable=bool(np.all(eig.real < 0)),
+        stable=stability == "stable",
         residual=float(np.max(np.abs(f))),
         method=method,
         neutral=neutral,
+        stability=stability,
     )
+
+
+def classify(eigenvalues: np.ndarray, *, tol: float = 1e-9) -> str:
+    """'stable', 'unstable' or 'marginal', with round-off ``tol`` relative to the largest |eigenvalue|."""
+    if eigenvalues.size == 0:
+        return "stable"
+    lead = float(np.max(eigenvalues.real))
+    if abs(lead) <= tol * max(float(np.max(np.abs(eigenvalues))), 1e-300):
+        return "marginal"
+    return "stable" if lead < 0 else "unstable"
 
 
 __all__ = ["simulate", "steady_state", "SteadyState", "neutral_states"]

@@ -78,6 +78,9 @@ def _max_rel_err(ours: np.ndarray, ref: np.ndarray) -> float:
 # ------------------------------------------------------------------------ parameters, steady states
 def test_parameter_values_are_those_of_biomodels_148(model):
     assert model.parameters.values() == {**SBML_VALUES, "dx1_0": 10.0}
+    # the single-cycle scenario restates the file's values, so it works on any build
+    assert {k: SBML_VALUES[k] for k in REGIMES["single_cycle"].overrides} == REGIMES["single_cycle"].overrides
+    assert REGIMES["oscillating"].overrides == OSCILLATING
 
 
 def test_published_steady_state_to_0p1_percent(model):
@@ -190,6 +193,32 @@ def test_states_stay_positive_and_jacobian_finite_at_default_tolerances(model, r
     assert sol["x1"].min() > lowest[0] and sol["x2"].min() > lowest[1]
     jac = compiled.jac_batch(0.0, sol.y, p[:, None])
     assert np.all(np.isfinite(jac))
+
+
+# A stable draw from the parameter ranges whose osteoclasts fall to 1e-17 cells: without the
+# X_FLOOR guard an integrator trial step crossed 0 and odeint raised TypeError (complex power).
+DEEP_TROUGH = {
+    "alpha1": 2.138,
+    "alpha2": 4.296,
+    "beta1": 0.299,
+    "beta2": 0.013,
+    "g11": 0.95,
+    "g12": 1.058,
+    "g21": -0.922,
+    "g22": 0.194,
+    "k1": 0.129,
+    "k2": 0.001,
+    "dx1_0": 15.905,
+}
+
+
+def test_deep_osteoclast_trough_stays_real_at_default_tolerances(model):
+    t = np.linspace(0.0, 400.0, 4001)
+    sol = simulate(model, 400.0, params=DEEP_TROUGH, t_eval=t)
+    assert sol.status == "success" and np.all(np.isfinite(sol.y))
+    tight = simulate(model, 400.0, params=DEEP_TROUGH, t_eval=t, rtol=1e-10, atol=1e-30)
+    assert 1e-18 < tight["x1"].min() < 1e-16  # measured 1.2e-17 cells
+    assert tight["z"].min() == pytest.approx(96.11, abs=0.01)
 
 
 # ------------------------------------------------------------------------ regimes and scenarios

@@ -137,3 +137,11 @@ def test_solver_failure_reports_time_and_keeps_partial_solution(blowup_model, me
 def test_failed_run_can_be_returned_instead_of_raised(blowup_model):
     sol = bm.simulate(blowup_model, 5.0, raise_on_failure=False)
     assert not sol.success and "t = 0.9" in sol.message
+
+
+def test_stability_classes():
+    from bonemodel.simulate import classify
+
+    assert classify(np.array([-1.0, -0.5])) == "stable"
+    assert classify(np.array([1e-18 + 0.04j, 1e-18 - 0.04j])) == "marginal"
+    assert classify(np.array([0.01, -2.0])) == "unstable"

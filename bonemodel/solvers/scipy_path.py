@@ -53,16 +53,18 @@ def _guarded(rhs_s, jac_s, n: int):
     """Turn float overflow / domain errors into NaN so the integrator fails cleanly and keeps its output."""
     nan_vector = [float("nan")] * n
 
+    # A trial step can also push a negative base into a fractional power, which Python
+    # answers with a complex number: the float conversion turns that into NaN as well.
     def rhs(t, y, p):
         try:
-            return rhs_s(t, y, p)
-        except (ArithmeticError, ValueError):
-            return nan_vector
+            return np.array(rhs_s(t, y, p), dtype=float)
+        except (ArithmeticError, ValueError, TypeError):
+            return np.array(nan_vector)
 
     def jac(t, y, p):
         try:
-            return jac_s(t, y, p)
-        except (ArithmeticError, ValueError):
+            return np.asarray(jac_s(t, y, p), dtype=float)
+        except (ArithmeticError, ValueError, TypeError):
             return np.full((n, n), np.nan)
 
     return rhs, jac
