@@ -24,12 +24,15 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from .model import TIME, Model
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 _MEMORY_CACHE: dict[str, str] = {}
 
 
 class _ScalarPrinter(PythonCodePrinter):
     """Prints to plain Python on floats (math module)."""
+
+    def _print_Float(self, expr):
+        return repr(float(expr))  # round-trips the double exactly
 
     def _print_Max(self, expr):
         return "max(" + ", ".join(self._print(a) for a in expr.args) + ")"
@@ -47,6 +50,9 @@ class _ScalarPrinter(PythonCodePrinter):
 
 class _BatchPrinter(NumPyPrinter):
     """Prints to numpy calls that broadcast over a trailing batch axis."""
+
+    def _print_Float(self, expr):
+        return repr(float(expr))
 
     def _print_Max(self, expr):
         args = [self._print(a) for a in expr.args]

@@ -171,7 +171,6 @@ class Model:
             "parameter": self.parameter_names,
             "input": self.input_names,
             "expression": list(self.expressions),
-            "observable": self.observable_names,
         }
         seen: dict[str, str] = {}
         for kind, names in groups.items():
@@ -181,6 +180,14 @@ class Model:
                 if n in seen:
                     raise ModelError(f"model '{self.name}': '{n}' is defined as {seen[n]} and as {kind}")
                 seen[n] = kind
+        # An observable may report a named expression under that expression's own name.
+        for o in self.observables:
+            if o.name in seen and seen[o.name] != "expression":
+                raise ModelError(f"model '{self.name}': observable '{o.name}' is also defined as {seen[o.name]}")
+            if not o.name.isidentifier() or keyword.iskeyword(o.name):
+                raise ModelError(f"model '{self.name}': observable name '{o.name}' is not a usable identifier")
+        if len(set(self.observable_names)) != len(self.observable_names):
+            raise ModelError(f"model '{self.name}': observable names repeat: {self.observable_names}")
         missing = [s for s in self.state_names if s not in self.rhs]
         if missing:
             raise ModelError(f"model '{self.name}': states {missing} have no right-hand side")

@@ -47,7 +47,7 @@ D_OCp step in the CellML file; simulate e.g. 400 days to see the recovery):
 * ``A_OCa_x10`` and ``A_OBa_x10``: apoptosis x10;
 * ``PTH_infusion``: continuous PTH at 1e3 pM/day (``P_PTH_ext``);
 * ``OPG_infusion``: OPG at 2e5 pM/day (``P_OPG_ext``);
-* ``RANKL_infusion``: RANKL at beta_RANKL = 168.42 pM/day (``P_RANKL_ext``), doubling RANKL;
+* ``RANKL_infusion``: RANKL at beta_RANKL = 168.42 pM/day (``P_RANKL_ext``), doubling RANKL production;
 * ``TGFb_infusion``: TGF-beta at 8.07e-4 pM/day (``P_TGFb_ext``), doubling TGF-beta.
 """
 
@@ -101,7 +101,7 @@ _PERTURBATIONS: dict[str, tuple[str, float, bool, str]] = {
         "P_RANKL_ext",
         168.4195714712206,
         False,
-        "RANKL administration P_RANKL_ext = beta_RANKL = 168.42 pM/day (doubles RANKL)",
+        "RANKL administration P_RANKL_ext = beta_RANKL = 168.42 pM/day (doubles RANKL production)",
     ),
     "TGFb_infusion": (
         "P_TGFb_ext",
