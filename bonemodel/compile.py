@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.pycode import PythonCodePrinter
 
+from .errors import ModelError
 from .model import TIME, Model
 
 GENERATOR_VERSION = "2"
@@ -41,8 +43,14 @@ class _ScalarPrinter(PythonCodePrinter):
         return "min(" + ", ".join(self._print(a) for a in expr.args) + ")"
 
     def _print_Heaviside(self, expr):
-        # H(0) = 0: at a kink of max(0, x) the one-sided derivative from below is used.
-        return f"(1.0 if ({self._print(expr.args[0])}) > 0 else 0.0)"
+        # H(0) = 0 unless given: at a kink of max(0, x) the one-sided derivative from below is used.
+        at_zero = self._print(expr.args[1]) if len(expr.args) > 1 else "0.0"
+        x = self._print(expr.args[0])
+        return f"(1.0 if ({x}) > 0 else ({at_zero} if ({x}) == 0 else 0.0))"
+
+    def _print_sign(self, expr):
+        x = self._print(expr.args[0])
+        return f"(math.copysign(1.0, {x}) if ({x}) != 0 else 0.0)"
 
     def _print_Abs(self, expr):
         return f"abs({self._print(expr.args[0])})"
@@ -69,7 +77,8 @@ class _BatchPrinter(NumPyPrinter):
         return out
 
     def _print_Heaviside(self, expr):
-        return f"numpy.heaviside({self._print(expr.args[0])}, 0.0)"
+        at_zero = self._print(expr.args[1]) if len(expr.args) > 1 else "0.0"
+        return f"numpy.heaviside({self._print(expr.args[0])}, {at_zero})"
 
 
 def _var(prefix: str, name: str) -> str:
@@ -90,6 +99,7 @@ class CompiledModel:
     nonnegative: np.ndarray
     default_vector: np.ndarray
     source: str
+    neutral: list[str] = field(default_factory=list)
     _fns: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -161,9 +171,13 @@ def cache_dir() -> Path | None:
 
 
 def model_key(model: Model) -> str:
-    """Hash of everything that determines the generated code."""
+    """Hash of everything that determines the generated code (not the parameter values)."""
+    cached = model.__dict__.get("_key")
+    if cached is not None:
+        return cached
     h = hashlib.sha256(GENERATOR_VERSION.encode())
     parts = [
+        model.name,
         model.state_names,
         model.parameter_names,
         model.input_names,
@@ -173,33 +187,36 @@ def model_key(model: Model) -> str:
     ]
     for part in parts:
         h.update(repr(part).encode())
-    return h.hexdigest()[:24]
+    key = h.hexdigest()[:24]
+    object.__setattr__(model, "_key", key)
+    return key
+
+
+def default_vector(model: Model) -> np.ndarray:
+    """Runtime vector of the model's own parameter values and input defaults."""
+    values = [p.value for p in model.parameters.params.values()] + [u.default for u in model.inputs]
+    return np.array(values, dtype=float)
 
 
 def compile_model(model: Model, *, use_cache: bool = True) -> CompiledModel:
-    """Generate (or fetch from cache) the numeric functions of ``model``."""
+    """Generate (or fetch from cache) the numeric functions of ``model``.
+
+    The code depends on the equations only: a model that differs in parameter values
+    (``Model.with_parameters``) shares the generated functions of the first one compiled.
+    """
+    defaults = default_vector(model)
     cached = model.__dict__.get("_compiled")
-    if cached is not None and use_cache:
+    if cached is not None and use_cache and np.array_equal(cached.default_vector, defaults):
         return cached
     key = model_key(model)
     source = _MEMORY_CACHE.get(key) if use_cache else None
-    disk = cache_dir()
-    path = disk / f"{model.name}-{key}.py" if disk else None
-    if source is None and use_cache and path is not None and path.is_file():
-        text = path.read_text(encoding="utf-8")
-        # Only trust a cache file whose embedded key and checksum match what we expect.
-        if text.startswith(f"# bonemodel generated code, key {key}\n") and _checksum_ok(text):
-            source = text
+    path = _cache_path(model, key) if use_cache else None
+    if source is None and path is not None:
+        source = _read_trusted(path, key)
     if source is None:
         source = generate_source(model, key)
-        if use_cache and path is not None:
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_text(source, encoding="utf-8")
-                os.replace(tmp, path)
-            except OSError:
-                pass  # a read-only cache only costs a recompile next time
+        if path is not None:
+            _write_cache(path, source)
     _MEMORY_CACHE[key] = source
     compiled = CompiledModel(
         name=model.name,
@@ -210,15 +227,70 @@ def compile_model(model: Model, *, use_cache: bool = True) -> CompiledModel:
         observable_names=model.observable_names,
         observable_baselines=[o.baseline for o in model.observables],
         nonnegative=np.array([s.nonnegative for s in model.states], dtype=bool),
-        default_vector=np.array(
-            [p.value for p in model.parameters.params.values()] + [u.default for u in model.inputs],
-            dtype=float,
-        ),
+        default_vector=defaults,
         source=source,
+        neutral=_neutral_states(model),
     )
     if use_cache:
         object.__setattr__(model, "_compiled", compiled)
     return compiled
+
+
+def _neutral_states(model: Model) -> list[str]:
+    used: set[str] = set()
+    for e in model.resolved_rhs():
+        used |= {str(x) for x in e.free_symbols}
+    return [s for s in model.state_names if s not in used]
+
+
+# ------------------------------------------------------------------ disk cache
+
+
+def _cache_path(model: Model, key: str) -> Path | None:
+    folder = cache_dir()
+    return None if folder is None else folder / f"{model.name}-{key}.py"
+
+
+def _private(path: Path, *, directory: bool) -> bool:
+    """True if ``path`` is ours alone: owned by this user, not a link, not writable by others."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    kind_ok = stat.S_ISDIR(st.st_mode) if directory else stat.S_ISREG(st.st_mode)
+    owner_ok = not hasattr(os, "getuid") or st.st_uid == os.getuid()
+    return kind_ok and owner_ok and not st.st_mode & 0o022
+
+
+def _read_trusted(path: Path, key: str) -> str | None:
+    """Cached source, if the folder and file are private to this user and intact.
+
+    The checksum only detects corruption; trust comes from the file being writable by
+    this user alone, the same trust Python gives its own ``__pycache__``.
+    """
+    if not (_private(path.parent, directory=True) and _private(path, directory=False)):
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    if text.startswith(f"# bonemodel generated code, key {key}\n") and _checksum_ok(text):
+        return text
+    return None
+
+
+def _write_cache(path: Path, source: str) -> None:
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _private(path.parent, directory=True):
+            return  # a shared or foreign folder is never written to (nor read from)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(source)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # an unwritable cache only costs a recompile next time
 
 
 def _checksum_ok(text: str) -> bool:
@@ -226,41 +298,71 @@ def _checksum_ok(text: str) -> bool:
     return last == f"# sha256 {hashlib.sha256(body.rstrip(chr(10)).encode()).hexdigest()}"
 
 
+_FNS_CACHE: dict[str, dict[str, Any]] = {}
+
+
 def _load(source: str, key: str) -> dict[str, Any]:
+    """The six functions of a generated source (executed once per process and key)."""
+    fns = _FNS_CACHE.get(key)
+    if fns is not None and fns["__source__"] == source:
+        return fns
     namespace: dict[str, Any] = {"numpy": np, "math": math}
     exec(compile(source, f"<bonemodel {key}>", "exec"), namespace)  # noqa: S102 - our own generated code
-    return {
-        k: namespace[k]
-        for k in ("rhs_scalar", "jac_scalar", "rhs_batch", "jac_batch", "obs_batch", "y0_scalar")
-    }
+    names = ("rhs_scalar", "jac_scalar", "rhs_batch", "jac_batch", "obs_batch", "y0_scalar")
+    fns = {k: namespace[k] for k in names}
+    fns["__source__"] = source
+    _FNS_CACHE[key] = fns
+    return fns
+
+
+# ------------------------------------------------------------- code generation
 
 
 def generate_source(model: Model, key: str = "") -> str:
     """Python source of the six numeric functions of ``model``."""
     states = [sp.Symbol(n) for n in model.state_names]
     runtime = [sp.Symbol(n) for n in model.parameter_names + model.input_names]
-    rename = {s: sp.Symbol(_var("y", s.name)) for s in states}
-    rename.update({q: sp.Symbol(_var("p", q.name)) for q in runtime})
-    rename[TIME] = sp.Symbol("t")
-    rhs = [e.xreplace(rename) for e in model.resolved_rhs()]
+    # Real symbols, so that derivatives of Abs, sign, ... stay real-valued.
+    rename = {s: sp.Symbol(_var("y", s.name), real=True) for s in states}
+    rename.update({q: sp.Symbol(_var("p", q.name), real=True) for q in runtime})
+    rename[TIME] = sp.Symbol("t", real=True)
+    resolved = model.resolved_rhs()
+    rhs = [e.xreplace(rename) for e in resolved]
     jac_entries = []
-    for i, e in enumerate(model.resolved_rhs()):
+    for i, (e, raw) in enumerate(zip(rhs, resolved)):
+        present = {str(x) for x in raw.free_symbols}
         for j, s in enumerate(states):
-            d = sp.diff(e, s)
+            if s.name not in present:
+                continue
+            d = sp.diff(e, rename[s]).replace(sp.DiracDelta, lambda *args: sp.S.Zero)
+            if d.has(sp.Derivative):
+                raise ModelError(
+                    f"model '{model.name}': d{model.state_names[i]}/dt uses a function the compiler cannot "
+                    f"differentiate with respect to {s.name} ({d.atoms(sp.Derivative)}); rewrite it with "
+                    "Max/Min/Piecewise or smooth functions"
+                )
             if d != 0:
-                jac_entries.append((i, j, d.xreplace(rename)))
+                jac_entries.append((i, j, d))
     obs = [model.resolve(o.expr).xreplace(rename) for o in model.observables]
     y0 = [model.initial_expr(s).xreplace(rename) for s in model.states]
 
     unpack_y = _unpack([rename[s] for s in states], "y")
     unpack_p = _unpack([rename[q] for q in runtime], "p")
     n = len(states)
+    rhs_cse = _cse(rhs)
+    jac_cse = _cse([e for _, _, e in jac_entries]) if jac_entries else ([], [])
     out = [f"# bonemodel generated code, key {key}", f"# model {model.name}: states {model.state_names}", ""]
-    for flavour, printer in (("scalar", _ScalarPrinter()), ("batch", _BatchPrinter())):
-        out += _function(f"rhs_{flavour}", rhs, printer, unpack_y, unpack_p, flavour)
-        out += _jacobian(f"jac_{flavour}", n, jac_entries, printer, unpack_y, unpack_p, flavour)
-    out += _function("obs_batch", obs, _BatchPrinter(), unpack_y, unpack_p, "batch")
-    out += _function("y0_scalar", y0, _ScalarPrinter(), "", unpack_p, "scalar")
+    try:
+        for flavour, printer in (("scalar", _ScalarPrinter()), ("batch", _BatchPrinter())):
+            out += _function(f"rhs_{flavour}", rhs_cse, len(rhs), printer, unpack_y, unpack_p, flavour)
+            out += _jacobian(f"jac_{flavour}", n, jac_entries, jac_cse, printer, unpack_y, unpack_p, flavour)
+        out += _function("obs_batch", _cse(obs), len(obs), _BatchPrinter(), unpack_y, unpack_p, "batch")
+        out += _function("y0_scalar", _cse(y0), len(y0), _ScalarPrinter(), "", unpack_p, "scalar")
+    except Exception as exc:  # sympy printers raise several types for unsupported functions
+        raise ModelError(
+            f"model '{model.name}': cannot generate numeric code ({type(exc).__name__}: {exc}); "
+            "use functions with a numeric meaning (exp, log, sqrt, Max, Min, Piecewise, Abs, sign)"
+        ) from None
     body = "\n".join(out) + "\n"
     return body + f"# sha256 {hashlib.sha256(body.rstrip(chr(10)).encode()).hexdigest()}\n"
 
@@ -273,20 +375,22 @@ def _unpack(symbols: list[sp.Symbol], vector: str) -> str:
 
 
 def _cse(exprs: list[sp.Expr]):
+    if not exprs:
+        return [], []
     return sp.cse(exprs, symbols=sp.numbered_symbols("c_"))
 
 
-def _function(name, exprs, printer, unpack_y, unpack_p, flavour) -> list[str]:
+def _function(name, cse, count, printer, unpack_y, unpack_p, flavour) -> list[str]:
+    subs, reduced = cse
     lines = [f"def {name}(t, y, p):"]
     lines += [u for u in (unpack_y, unpack_p) if u]
-    subs, reduced = _cse(exprs) if exprs else ([], [])
     for sym, e in subs:
         lines.append(f"    {sym} = {printer.doprint(e)}")
     if flavour == "scalar":
         lines.append("    return [" + ", ".join(printer.doprint(e) for e in reduced) + "]")
     else:
         lines.append(
-            f"    out = numpy.empty(({len(exprs)},) + numpy.broadcast_shapes(numpy.shape(y)[1:], numpy.shape(p)[1:]))"
+            f"    out = numpy.empty(({count},) + numpy.broadcast_shapes(numpy.shape(y)[1:], numpy.shape(p)[1:]))"
         )
         for i, e in enumerate(reduced):
             lines.append(f"    out[{i}] = {printer.doprint(e)}")
@@ -294,10 +398,10 @@ def _function(name, exprs, printer, unpack_y, unpack_p, flavour) -> list[str]:
     return lines + ["", ""]
 
 
-def _jacobian(name, n, entries, printer, unpack_y, unpack_p, flavour) -> list[str]:
+def _jacobian(name, n, entries, cse, printer, unpack_y, unpack_p, flavour) -> list[str]:
+    subs, reduced = cse
     lines = [f"def {name}(t, y, p):"]
     lines += [u for u in (unpack_y, unpack_p) if u]
-    subs, reduced = _cse([e for _, _, e in entries]) if entries else ([], [])
     for sym, e in subs:
         lines.append(f"    {sym} = {printer.doprint(e)}")
     if flavour == "scalar":

@@ -11,6 +11,7 @@ registry of names.
 from __future__ import annotations
 
 import keyword
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -22,6 +23,30 @@ from .parameters import ParameterSet
 
 TIME = sp.Symbol("t")
 """The time symbol (days); models may use it for explicit time dependence."""
+
+
+_ASCII_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_MODEL_NAME = re.compile(r"^[A-Za-z0-9_.+-]+$")
+
+
+def as_expr(value: Any, where: str = "expression") -> sp.Expr:
+    """A sympy expression from a sympy object or number; text is refused, never parsed.
+
+    Symbols carrying assumptions (``Symbol("x", positive=True)``) are replaced by the
+    plain symbol of the same name, since models identify symbols by name only.
+    """
+    if isinstance(value, str):
+        raise ModelError(f"{where} is text ({value!r}); give a sympy expression, text is never evaluated")
+    try:
+        expr = sp.sympify(value, strict=True)
+    except sp.SympifyError:
+        raise ModelError(
+            f"{where} must be a sympy expression or a number, got {type(value).__name__}"
+        ) from None
+    plain = {
+        x: sp.Symbol(x.name) for x in expr.free_symbols if isinstance(x, sp.Symbol) and x != sp.Symbol(x.name)
+    }
+    return expr.xreplace(plain) if plain else expr
 
 
 def symbols(names: str) -> tuple[sp.Symbol, ...]:
@@ -120,12 +145,25 @@ class Model:
     default_t_end: float = 365.0
 
     def __post_init__(self) -> None:
-        sympify = {k: sp.sympify(v) for k, v in self.rhs.items()}
-        object.__setattr__(self, "rhs", sympify)
-        object.__setattr__(self, "expressions", {k: sp.sympify(v) for k, v in self.expressions.items()})
-        object.__setattr__(self, "states", tuple(self.states))
+        rhs = {k: as_expr(v, f"d{k}/dt of model '{self.name}'") for k, v in self.rhs.items()}
+        object.__setattr__(self, "rhs", rhs)
+        exprs = {
+            k: as_expr(v, f"expression '{k}' of model '{self.name}'") for k, v in self.expressions.items()
+        }
+        object.__setattr__(self, "expressions", exprs)
+        observables = tuple(
+            replace(o, expr=as_expr(o.expr, f"observable '{o.name}' of model '{self.name}'"))
+            for o in self.observables
+        )
+        object.__setattr__(self, "observables", observables)
+        states = tuple(
+            s
+            if isinstance(s.initial, str)
+            else replace(s, initial=as_expr(s.initial, f"initial value of '{s.name}'"))
+            for s in self.states
+        )
+        object.__setattr__(self, "states", states)
         object.__setattr__(self, "inputs", tuple(self.inputs))
-        object.__setattr__(self, "observables", tuple(self.observables))
         object.__setattr__(
             self, "citations", tuple(dict.fromkeys(self.citations + self.parameters.citations))
         )
@@ -166,6 +204,10 @@ class Model:
     # ------------------------------------------------------------- validation
     def validate(self) -> None:
         """Check names are unique identifiers and every symbol used is defined."""
+        if not isinstance(self.name, str) or not _MODEL_NAME.match(self.name):
+            raise ModelError(
+                f"model name {self.name!r} may only contain letters, digits and _ . + - (it names cache files)"
+            )
         groups = {
             "state": self.state_names,
             "parameter": self.parameter_names,
@@ -175,7 +217,7 @@ class Model:
         seen: dict[str, str] = {}
         for kind, names in groups.items():
             for n in names:
-                if not n.isidentifier() or keyword.iskeyword(n) or n == "t":
+                if not _ASCII_NAME.match(n) or keyword.iskeyword(n) or n == "t":
                     raise ModelError(f"model '{self.name}': {kind} name '{n}' is not a usable identifier")
                 if n in seen:
                     raise ModelError(f"model '{self.name}': '{n}' is defined as {seen[n]} and as {kind}")
@@ -183,9 +225,13 @@ class Model:
         # An observable may report a named expression under that expression's own name.
         for o in self.observables:
             if o.name in seen and seen[o.name] != "expression":
-                raise ModelError(f"model '{self.name}': observable '{o.name}' is also defined as {seen[o.name]}")
-            if not o.name.isidentifier() or keyword.iskeyword(o.name):
-                raise ModelError(f"model '{self.name}': observable name '{o.name}' is not a usable identifier")
+                raise ModelError(
+                    f"model '{self.name}': observable '{o.name}' is also defined as {seen[o.name]}"
+                )
+            if not _ASCII_NAME.match(o.name) or keyword.iskeyword(o.name):
+                raise ModelError(
+                    f"model '{self.name}': observable name '{o.name}' is not a usable identifier"
+                )
         if len(set(self.observable_names)) != len(self.observable_names):
             raise ModelError(f"model '{self.name}': observable names repeat: {self.observable_names}")
         missing = [s for s in self.state_names if s not in self.rhs]
@@ -201,7 +247,12 @@ class Model:
         known |= set(self.expressions)
         where = [(f"d{k}/dt", v) for k, v in self.rhs.items()]
         where += [(f"expression {k}", v) for k, v in self.expressions.items()]
-        where += [(f"observable {o.name}", sp.sympify(o.expr)) for o in self.observables]
+        where += [(f"observable {o.name}", o.expr) for o in self.observables]
+        for o in self.observables:
+            if o.baseline not in (None, "start"):
+                raise ModelError(
+                    f"observable '{o.name}': baseline must be None or 'start', got {o.baseline!r}"
+                )
         for s in self.states:
             if isinstance(s.initial, str):
                 if s.initial not in self.parameters:
@@ -210,7 +261,15 @@ class Model:
                         f"'{s.initial}'{suggest(s.initial, self.parameter_names)}"
                     )
             else:
-                where.append((f"initial value of {s.name}", sp.sympify(s.initial)))
+                bad = sorted(
+                    str(x) for x in s.initial.free_symbols if str(x) in self.state_names or str(x) == "t"
+                )
+                if bad:
+                    raise ModelError(
+                        f"model '{self.name}': initial value of '{s.name}' uses {bad}; initial values may "
+                        "depend on parameters and inputs only"
+                    )
+                where.append((f"initial value of {s.name}", s.initial))
         for label, expr in where:
             unknown = sorted(str(x) for x in expr.free_symbols if str(x) not in known)
             if unknown:
@@ -244,7 +303,7 @@ class Model:
     # ----------------------------------------------------------- resolution
     def resolve(self, expr: ExprLike) -> sp.Expr:
         """Substitute all named expressions so only states, parameters, inputs and t remain."""
-        expr = sp.sympify(expr)
+        expr = as_expr(expr)
         resolved = self._resolved_expressions()
         return expr.xreplace(resolved)
 
@@ -282,16 +341,23 @@ class Model:
         clash = sorted(set(m.expressions) & set(expressions))
         if clash:
             raise ModelError(f"module '{m.name}' redefines expressions {clash}; use modify= to change them")
-        expressions.update({k: sp.sympify(v) for k, v in m.expressions.items()})
-        for s in m.states:
-            if s.name not in m.rhs:
-                raise ModelError(f"module '{m.name}': new state '{s.name}' has no rhs")
-        rhs.update({k: sp.sympify(v) for k, v in m.rhs.items()})
+        expressions.update(
+            {k: as_expr(v, f"expression '{k}' of module '{m.name}'") for k, v in m.expressions.items()}
+        )
+        own = {s.name for s in m.states}
+        for name in own - set(m.rhs):
+            raise ModelError(f"module '{m.name}': new state '{name}' has no rhs")
+        for name in set(m.rhs) - own:
+            raise ModelError(
+                f"module '{m.name}' gives rhs for '{name}', which is not one of its own states; "
+                "use terms= to add to an existing equation or modify= to rewrite it"
+            )
+        rhs.update({k: as_expr(v, f"d{k}/dt of module '{m.name}'") for k, v in m.rhs.items()})
         for target, fn in m.modify.items():
             if target in expressions:
-                expressions[target] = sp.sympify(fn(expressions[target]))
+                expressions[target] = as_expr(fn(expressions[target]), f"modified '{target}'")
             elif target in rhs:
-                rhs[target] = sp.sympify(fn(rhs[target]))
+                rhs[target] = as_expr(fn(rhs[target]), f"modified d{target}/dt")
             else:
                 raise ModelError(
                     f"module '{m.name}' modifies '{target}', which is neither an expression nor a state of "
@@ -302,7 +368,7 @@ class Model:
                 raise ModelError(
                     f"module '{m.name}' adds a term to unknown state '{target}'{suggest(target, rhs)}"
                 )
-            rhs[target] = rhs[target] + sp.sympify(term)
+            rhs[target] = rhs[target] + as_expr(term, f"term added to d{target}/dt by '{m.name}'")
         params = self.parameters if m.parameters is None else self.parameters.merge(m.parameters)
         return replace(
             self,
@@ -319,9 +385,24 @@ class Model:
     def with_parameters(self, parameters: ParameterSet) -> Model:
         """The same equations bound to another parameter set (names must match)."""
         missing = sorted(set(self.parameter_names) - set(parameters.names))
-        if missing:
-            raise ModelError(f"parameter set '{parameters.name}' lacks {missing} needed by '{self.name}'")
-        return replace(self, parameters=parameters)
+        extra = sorted(set(parameters.names) - set(self.parameter_names))
+        if missing or extra:
+            raise ModelError(
+                f"parameter set '{parameters.name}' does not fit model '{self.name}': "
+                f"missing {missing}, not used {extra}"
+            )
+        ordered = ParameterSet(
+            parameters.name,
+            {n: parameters.params[n] for n in self.parameter_names},
+            parameters.citations,
+            parameters.path,
+        )
+        new = replace(self, parameters=ordered)
+        # Same equations: reuse the resolved expressions and the compiled code's key.
+        for attr in ("_resolved_cache", "_key"):
+            if attr in self.__dict__:
+                object.__setattr__(new, attr, self.__dict__[attr])
+        return new
 
     # ---------------------------------------------------------- description
     def describe(self) -> str:
@@ -388,5 +469,5 @@ def free_names(exprs: Iterable[sp.Expr]) -> set[str]:
     """Names of all free symbols in the expressions."""
     out: set[str] = set()
     for e in exprs:
-        out |= {str(x) for x in sp.sympify(e).free_symbols}
+        out |= {str(x) for x in as_expr(e).free_symbols}
     return out

@@ -89,6 +89,11 @@ def prepare(
         for w in windows:
             if w.target not in compiled.index:
                 check_value(model, w.target, w.value)  # raises the unknown-name error
+            if w.scale and base[compiled.index[w.target]] == 0:
+                raise ScenarioError(
+                    f"scenario '{sc.name}' scales '{w.target}' by {w.value:g}, but its base value is 0; "
+                    "give an absolute value (scale=False)"
+                )
             value = base[compiled.index[w.target]] * w.value if w.scale else w.value
             p[compiled.index[w.target]] = check_value(model, w.target, value)
         segments.append((a, b, p))

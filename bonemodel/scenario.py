@@ -9,10 +9,13 @@ time span at every switch so a stiff integrator never steps across a discontinui
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .errors import ScenarioError
+
+_SAME_TIME = 1e-12  # relative spacing below which two switch times are the same
 
 
 @dataclass(frozen=True)
@@ -26,9 +29,11 @@ class Window:
     scale: bool = False
 
     def __post_init__(self) -> None:
-        for label, v in (("start", self.start), ("stop", self.stop), ("value", self.value)):
-            if not isinstance(v, (int, float)) or math.isnan(v):
+        for label in ("start", "stop", "value"):
+            v = getattr(self, label)
+            if isinstance(v, bool) or not isinstance(v, numbers.Real) or math.isnan(v):
                 raise ScenarioError(f"window on '{self.target}': {label} must be a number, got {v!r}")
+            object.__setattr__(self, label, float(v))
         if not self.stop > self.start:
             raise ScenarioError(
                 f"window on '{self.target}': stop ({self.stop:g}) must be after start ({self.start:g})"
@@ -90,7 +95,16 @@ class Scenario:
 
     def segments(self, t0: float, t_end: float) -> list[tuple[float, float, list[Window]]]:
         """Split [t0, t_end] at switch times; each piece lists the windows active on it."""
-        cuts = [t0] + [t for t in self.switch_times() if t0 < t < t_end] + [t_end]
+        cuts = [t0]
+        for t in [t for t in self.switch_times() if t0 < t < t_end] + [t_end]:
+            # switch times a few ulps apart (float sums of dose times) are one switch
+            if t - cuts[-1] <= _SAME_TIME * max(1.0, abs(t)):
+                if t == t_end and len(cuts) > 1:
+                    cuts[-1] = t_end
+                continue
+            cuts.append(t)
+        if len(cuts) == 1:
+            cuts.append(t_end)
         out = []
         for a, b in zip(cuts, cuts[1:]):
             mid = 0.5 * (a + b)
@@ -136,9 +150,10 @@ class Scenario:
             )
         if count < 1:
             raise ScenarioError(f"doses of '{target}': count must be >= 1, got {count}")
-        ws = tuple(
-            Window(target, start + k * interval, start + k * interval + duration, rate) for k in range(count)
-        )
+        starts = [start + k * interval for k in range(count + 1)]
+        # back-to-back doses end exactly where the next begins, not an ulp before or after it
+        stops = [starts[k + 1] if duration == interval else starts[k] + duration for k in range(count)]
+        ws = tuple(Window(target, starts[k], stops[k], rate) for k in range(count))
         return cls(name or f"{target} doses", {}, ws)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time as _time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -69,15 +69,16 @@ def simulate(
         model = load_model(model)
     t_end = model.default_t_end if t_end is None else t_end
     t_start, t_end = check_span(t_start, t_end)
-    _check_solver(method, rtol, atol)
     started = _time.perf_counter()
     compiled = compile_model(model)
+    _check_solver(method, rtol, atol, compiled.n_states)
     setup = prepare(model, compiled, params=params, scenario=scenario, t_start=t_start, t_end=t_end)
     grid = _output_grid(t_start, t_end, t_eval, setup)
     y = _initial_state(model, compiled, setup.base, y0)
+    baselines = observable_baselines(compiled, t_start, y, setup.segments[0][2])
 
     ts, ys, ps = [], [], []
-    status, message, steps = "success", "", 0
+    status, message, steps, clipped = "success", "", 0, 0.0
     for k, (a, b, p) in enumerate(setup.segments):
         last = k == len(setup.segments) - 1
         inside = grid[(grid > a) & ((grid <= b) if last else (grid < b))]
@@ -88,7 +89,7 @@ def simulate(
         if not last and seg.t.size == times.size:
             keep[-1] = False  # a switch time is reported by the segment that starts there
         seg_y = seg.y
-        negative = _negative_states(compiled, seg_y, atol)
+        negative = _negative_states(compiled, seg_y, rtol, atol)
         if negative is not None:
             idx, col = negative
             seg.ok = False
@@ -98,6 +99,10 @@ def simulate(
                 "(check the values, or tighten rtol/atol)"
             )
             seg.t, seg_y, keep = seg.t[:col], seg_y[:, :col], keep[:col]
+        if seg_y.size:
+            clipped = max(
+                clipped, float(np.max(np.where(compiled.nonnegative[:, None], -seg_y, 0.0), initial=0.0))
+            )
         seg_y = np.where(compiled.nonnegative[:, None], np.maximum(seg_y, 0.0), seg_y)
         ts.append(seg.t[keep])
         ys.append(seg_y[:, keep])
@@ -116,29 +121,39 @@ def simulate(
     t = np.concatenate(ts)
     Y = np.concatenate(ys, axis=1)
     P = np.concatenate(ps, axis=1)
-    obs = _observables(compiled, t, Y, P)
+    obs = _observables(compiled, t, Y, P, baselines)
     meta = _meta(model, compiled, setup, method, rtol, atol, t_start, t_end, steps, started)
+    meta["clipped_negative_max"] = clipped  # largest round-off undershoot set to 0 in non-negative states
     sol = Solution(t, Y, compiled.state_names, compiled.observable_names, obs, status, message, meta)
     if status != "success" and raise_on_failure:
         raise SolverError(f"simulation of '{model.name}' failed: {message}", solution=sol)
     return sol
 
 
-def _check_solver(method: str, rtol: float, atol: float) -> None:
+def _check_solver(method: str, rtol: float, atol, n_states: int) -> None:
     if method not in METHODS:
         raise SimulationError(f"unknown method '{method}'; choose one of {list(METHODS)}")
-    if not (np.isfinite(rtol) and 0 < rtol < 1):
-        raise SimulationError(f"rtol must be in (0, 1), got {rtol}")
+    if np.ndim(rtol) != 0 or not (np.isfinite(rtol) and 0 < rtol < 1):
+        raise SimulationError(f"rtol must be one number in (0, 1), got {rtol!r}")
+    if np.ndim(atol) not in (0, 1) or (np.ndim(atol) == 1 and np.shape(atol) != (n_states,)):
+        raise SimulationError(
+            f"atol must be one number or one per state ({n_states} values), got shape {np.shape(atol)}"
+        )
     if not np.all(np.isfinite(atol)) or np.any(np.asarray(atol) <= 0):
-        raise SimulationError(f"atol must be positive, got {atol}")
+        raise SimulationError(f"atol must be positive, got {atol!r}")
 
 
 def _output_grid(t_start: float, t_end: float, t_eval, setup: Setup) -> np.ndarray:
     if t_eval is None:
         n = max(201, min(int(t_end - t_start) + 1, 20001))
-        grid = np.union1d(np.linspace(t_start, t_end, n), setup.switch_times)
-        return grid
-    grid = np.asarray(t_eval, dtype=float).ravel()
+        regular = np.linspace(t_start, t_end, n)
+        switches = np.asarray(setup.switch_times, dtype=float)
+        if switches.size:
+            # a grid point an ulp away from a switch time would make a zero-length step
+            near = np.min(np.abs(regular[:, None] - switches[None, :]), axis=1)
+            regular = regular[near > 1e-12 * np.maximum(1.0, np.abs(regular))]
+        return np.union1d(regular, switches)
+    grid = np.array(t_eval, dtype=float).ravel()
     if grid.size == 0:
         raise SimulationError("t_eval is empty; give at least one output time")
     if not np.all(np.isfinite(grid)):
@@ -149,6 +164,8 @@ def _output_grid(t_start: float, t_end: float, t_eval, setup: Setup) -> np.ndarr
         raise SimulationError(
             f"t_eval spans [{grid[0]:g}, {grid[-1]:g}], outside the simulated span [{t_start:g}, {t_end:g}] days"
         )
+    for switch in setup.switch_times:  # snap round-off neighbours of a switch onto it
+        grid[np.abs(grid - switch) <= 1e-12 * max(1.0, abs(switch))] = switch
     return grid
 
 
@@ -180,28 +197,47 @@ def _initial_state(model: Model, compiled: CompiledModel, p: np.ndarray, y0) -> 
     return y
 
 
-def _negative_states(compiled: CompiledModel, y: np.ndarray, atol: float) -> tuple[int, int] | None:
-    """First (state, column) materially below zero; round-off within tolerance is clipped instead."""
+def _negative_states(compiled: CompiledModel, y: np.ndarray, rtol: float, atol) -> tuple[int, int] | None:
+    """First (state, column) materially below zero; undershoot within the integrator's own
+    error (about atol near zero) is round-off and is clipped instead."""
     if y.size == 0:
         return None
     scale = np.max(np.abs(y), axis=1, keepdims=True)
-    limit = -(100 * np.asarray(atol).reshape(-1, 1) + 1e-6 * scale)
+    limit = -(100 * np.asarray(atol).reshape(-1, 1) + 1e-3 * rtol * scale)
     bad = (y < limit) & compiled.nonnegative[:, None]
     if not bad.any():
         return None
-    cols = np.where(bad.any(axis=0))[0]
-    col = int(cols[0])
+    col = int(np.where(bad.any(axis=0))[0][0])
     return int(np.where(bad[:, col])[0][0]), col
 
 
-def _observables(compiled: CompiledModel, t, Y, P) -> np.ndarray:
+def observable_baselines(compiled: CompiledModel, t_start: float, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Raw observable values at the start (t_start, initial state, first segment's parameters).
+
+    Observables with ``baseline="start"`` are reported as % change from these, whatever the
+    output grid; a zero or non-finite start value is refused before anything is integrated.
+    """
+    if not compiled.observable_names:
+        return np.zeros(0)
+    with np.errstate(all="ignore"):
+        base = compiled.observables(t_start, y[:, None], p[:, None])[:, 0]
+    for name, kind, value in zip(compiled.observable_names, compiled.observable_baselines, base):
+        if kind == "start" and (not np.isfinite(value) or value == 0):
+            raise SimulationError(
+                f"observable '{name}' is {value:g} at t = {t_start:g}, so its % change from the start is "
+                "undefined; start from another state or report it without baseline"
+            )
+    return base
+
+
+def _observables(compiled: CompiledModel, t, Y, P, baselines: np.ndarray) -> np.ndarray:
     if not compiled.observable_names:
         return np.zeros((0, t.size))
     with np.errstate(all="ignore"):
         raw = compiled.observables(t, Y, P) if t.size else np.zeros((len(compiled.observable_names), 0))
-    for i, base in enumerate(compiled.observable_baselines):
-        if base == "start" and t.size:
-            raw[i] = 100.0 * (raw[i] / raw[i, 0] - 1.0)
+        for i, kind in enumerate(compiled.observable_baselines):
+            if kind == "start":
+                raw[i] = 100.0 * (raw[i] / baselines[i] - 1.0)
     return raw
 
 
@@ -213,10 +249,10 @@ def _meta(model, compiled, setup, method, rtol, atol, t_start, t_end, steps, sta
         "parameters": dict(zip(compiled.runtime_names, setup.base.tolist())),
         "overrides": dict(setup.overrides),
         "scenario": setup.scenario.name,
-        "windows": [vars(w) for w in setup.scenario.windows],
+        "windows": [asdict(w) for w in setup.scenario.windows],
         "method": "odeint (LSODA)" if method in ("auto", "odeint") else method,
         "rtol": rtol,
-        "atol": atol,
+        "atol": np.asarray(atol).tolist(),
         "t_start": t_start,
         "t_end": t_end,
         "steps": steps,
@@ -248,16 +284,13 @@ class SteadyState:
 
 def neutral_states(model: Model) -> list[str]:
     """States that appear in no right-hand side (accumulators such as bone volume)."""
-    used = set()
-    for e in model.resolved_rhs():
-        used |= {str(s) for s in e.free_symbols}
-    return [s for s in model.state_names if s not in used]
+    return list(compile_model(model).neutral)
 
 
 def steady_state(
     model: Model | str,
-    *,
     params: Mapping[str, float] | None = None,
+    *,
     guess: Mapping[str, float] | Sequence[float] | None = None,
     t_max: float = 1e5,
     tol: float = 1e-10,
@@ -278,7 +311,12 @@ def steady_state(
     p = compiled.vector(overrides)
     plist = p.tolist()
     y = _initial_state(model, compiled, p, guess)
-    neutral = neutral_states(model)
+    neutral = list(compiled.neutral)
+    if len(neutral) == compiled.n_states:
+        raise SimulationError(
+            f"every state of '{model.name}' is an accumulator (appears in no right-hand side): "
+            "it has no steady state to find"
+        )
     free = np.array([i for i, n in enumerate(compiled.state_names) if n not in neutral], dtype=int)
     rhs_s, jac_s = compiled.scalar_functions
 
@@ -296,14 +334,19 @@ def steady_state(
         with np.errstate(all="ignore"):
             res = optimize.root(f, start[free], jac=j, method="hybr", options={"xtol": 1e-13})
         out = start.copy()
-        out[free] = res.x
+        x = res.x.copy()
+        # Newton lands a zero component at about -1e-18: that is zero, not a negative state
+        tiny = np.abs(x) <= 1e-12 * max(float(np.max(np.abs(x))), 1e-300)
+        x[tiny & compiled.nonnegative[free]] = 0.0
+        out[free] = x
         return out, bool(res.success) and _converged(out)
 
     def _converged(state: np.ndarray) -> bool:
         if not np.all(np.isfinite(state)) or np.any(state[compiled.nonnegative] < 0):
             return False
         f = np.asarray(rhs_s(0.0, state.tolist(), plist), dtype=float)
-        scale = np.maximum(np.abs(state), 1e-300)
+        # a component that is exactly (or within round-off of) zero gets an absolute floor
+        scale = np.maximum(np.abs(state), max(1e-12 * float(np.max(np.abs(state[free]))), 1e-300))
         return bool(np.max(np.abs(f[free]) / scale[free]) <= tol**0.5)
 
     def unstable(state: np.ndarray) -> bool:

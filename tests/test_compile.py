@@ -81,18 +81,59 @@ def test_second_compile_is_cached_and_value_change_does_not_recompile(coupled_mo
     assert compile_model(changed).source == first.source
 
 
-def test_disk_cache_is_used_and_verified(coupled_model, tmp_path, monkeypatch):
+def test_disk_cache_is_used_and_a_corrupted_file_is_regenerated(coupled_model, tmp_path, monkeypatch):
     import bonemodel.compile as comp
 
-    monkeypatch.setenv("BONEMODEL_CACHE", str(tmp_path))
-    monkeypatch.setattr(comp, "_MEMORY_CACHE", {})
-    c = compile_model(coupled_model, use_cache=True) if "_compiled" not in coupled_model.__dict__ else None
-    files = list(tmp_path.glob("coupled-*.py"))
-    assert c is not None and len(files) == 1
-    # A tampered cache file is ignored and regenerated, never executed.
-    files[0].write_text(files[0].read_text().replace("return J", "return J * 0"))
+    monkeypatch.setenv("BONEMODEL_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(comp, "_MEMORY_CACHE", {})
     fresh = coupled_model.with_parameters(coupled_model.parameters)
-    c2 = compile_model(fresh)
+    object.__setattr__(fresh, "_compiled", None)
+    c = compile_model(fresh)
+    files = list((tmp_path / "cache").glob("coupled-*.py"))
+    assert len(files) == 1 and oct(files[0].stat().st_mode & 0o777) == "0o600"
+    # The checksum detects corruption (trust itself comes from the file being private).
+    files[0].write_text(files[0].read_text().replace("return J", "return J * 0"))
+    monkeypatch.setattr(comp, "_MEMORY_CACHE", {})
+    again = coupled_model.with_parameters(coupled_model.parameters)
+    object.__setattr__(again, "_compiled", None)
+    c2 = compile_model(again)
     assert "J * 0" not in c2.source
     assert c2.source == generate_source(coupled_model, c.key)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda x, k: -k * sp.Abs(x - 1) * x,
+        lambda x, k: -k * sp.sign(x - 1) * x,
+        lambda x, k: -k * sp.Heaviside(x - 1) * x - x,
+        lambda x, k: -k * sp.Min(x, 2) + sp.Piecewise((x, x < 3), (1, True)) * 0.1,
+        lambda x, k: -k * sp.sqrt(x) * sp.exp(-x) + sp.log(1 + x) * sp.Rational(1, 3),
+    ],
+)
+def test_piecewise_and_special_functions_compile_and_differentiate(make, rng):
+    from bonemodel.model import Model, State
+    from tests.conftest import _params
+
+    x, k = sp.Symbol("x"), sp.Symbol("k")
+    model = Model("special", (State("x", 1.5),), _params("special", k=0.7), {"x": make(x, k)})
+    c = compile_model(model, use_cache=False)
+    for value in (1.7, 2.6, 0.4):  # away from the kinks
+        fd = (c.rhs(0, [value + 1e-6], [0.7])[0] - c.rhs(0, [value - 1e-6], [0.7])[0]) / 2e-6
+        assert c.jac(0, [value], [0.7])[0, 0] == pytest.approx(fd, rel=1e-6, abs=1e-9)
+        batch = c.rhs_batch(0, np.array([[value]]), np.array([[0.7]]))[0, 0]
+        assert batch == pytest.approx(c.rhs(0, [value], [0.7])[0], rel=1e-14)
+
+
+def test_cache_in_a_folder_writable_by_others_is_neither_read_nor_written(
+    coupled_model, tmp_path, monkeypatch
+):
+    import bonemodel.compile as comp
+
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    monkeypatch.setenv("BONEMODEL_CACHE", str(shared))
+    monkeypatch.setattr(comp, "_MEMORY_CACHE", {})
+    compile_model(coupled_model.with_parameters(coupled_model.parameters), use_cache=True)
+    assert not list(shared.glob("*.py"))

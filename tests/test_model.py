@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import sympy as sp
 
@@ -72,3 +73,59 @@ def test_describe_lists_equations_states_and_parameter_sources(coupled_model):
 def test_load_model_unknown_name_suggests():
     with pytest.raises(ModelError, match="did you mean 'lemaire2004'"):
         bm.load_model("lemaire2005")
+
+
+def test_text_is_never_evaluated_as_an_expression(tmp_path):
+    marker = tmp_path / "ran"
+    x = sp.Symbol("x")
+    with pytest.raises(ModelError, match="text is never evaluated"):
+        Model(
+            "m",
+            (State("x", 1.0),),
+            _params("m", k=1.0),
+            {"x": f"__import__('pathlib').Path('{marker}').touch() or -x"},
+        )
+    with pytest.raises(ModelError, match="text is never evaluated"):
+        Model("m", (State("x", 1.0),), _params("m", k=1.0), {"x": -x}, observables=(Observable("o", "x"),))
+    assert not marker.exists()
+
+
+def test_symbols_with_assumptions_are_the_plain_symbol_of_that_name():
+    x = sp.Symbol("x", positive=True)
+    k = sp.Symbol("k", real=True)
+    m = Model("assume", (State("x", 1.0),), _params("assume", k=0.5), {"x": -k * x})
+    sol = bm.simulate(m, 2.0, rtol=1e-10, atol=1e-12)
+    assert sol["x"][-1] == pytest.approx(np.exp(-1.0), rel=1e-8)
+    assert bm.compile_model(m).jac(0, [1.0], [0.5])[0, 0] == -0.5
+
+
+@pytest.mark.parametrize("name", ["evil\nprint('x')", "../escape", "a b", ""])
+def test_model_name_must_be_safe_for_files_and_code(name):
+    with pytest.raises(ModelError, match="model name"):
+        Model(name, (State("x", 1.0),), _params("m", k=1.0), {"x": -sp.Symbol("x")})
+
+
+def test_non_ascii_names_are_rejected():
+    # Python folds the ligature to "fi", so both names would be one variable in generated code
+    with pytest.raises(ModelError, match="not a usable identifier"):
+        Model("m", (State("fi", 1.0), State("\ufb01", 1.0)), _params("m", k=1.0), {"fi": 0, "\ufb01": 0})
+
+
+def test_module_rhs_cannot_silently_replace_an_existing_equation(logistic_model):
+    with pytest.raises(ModelError, match="not one of its own states; use terms="):
+        logistic_model.extend(Module("oops", rhs={"N": -sp.Symbol("N")}))
+
+
+def test_initial_values_may_not_depend_on_states():
+    x = sp.Symbol("x")
+    with pytest.raises(ModelError, match="initial values may depend on parameters and inputs only"):
+        Model("m", (State("x", 1.0), State("y", 2 * x)), _params("m", k=1.0), {"x": -x, "y": -x})
+
+
+def test_with_parameters_shares_compiled_code_without_rehashing(coupled_model):
+    first = bm.compile_model(coupled_model)
+    other = coupled_model.with_parameters(coupled_model.parameters.with_values({"k1": 0.1}))
+    assert "_key" in other.__dict__  # the equations' hash is carried, not recomputed
+    compiled = bm.compile_model(other)
+    assert compiled.key == first.key and compiled.default_vector[0] == 0.1
+    assert compiled._fns is first._fns

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import sympy as sp
 
 import bonemodel as bm
 from bonemodel.errors import ParameterError, ScenarioError, SimulationError, SolverError
@@ -145,3 +146,75 @@ def test_stability_classes():
     assert classify(np.array([-1.0, -0.5])) == "stable"
     assert classify(np.array([1e-18 + 0.04j, 1e-18 - 0.04j])) == "marginal"
     assert classify(np.array([0.01, -2.0])) == "unstable"
+
+
+def test_percent_change_is_from_t_start_whatever_the_output_grid(decay_model):
+    full = bm.simulate(decay_model, 4.0, t_eval=[0.0, 2.0, 4.0], rtol=1e-11, atol=1e-13)
+    late = bm.simulate(decay_model, 4.0, t_eval=[2.0, 4.0], rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(late["x_pct"], full["x_pct"][1:], rtol=1e-9)
+    assert late["x_pct"][-1] == pytest.approx(100 * (np.exp(-2.0) - 1), rel=1e-8)
+
+
+def test_zero_baseline_is_refused_before_integrating(decay_model):
+    with pytest.raises(SimulationError, match="'x_pct' is 0 at t = 0"):
+        bm.simulate(decay_model, 4.0, y0={"x": 0.0})
+
+
+def test_back_to_back_doses_do_not_overlap_or_leave_ulp_segments(decay_model):
+    sc = bm.Scenario.doses("u", 1.0, start=0.1, interval=0.1, duration=0.1, count=20)
+    sol = bm.simulate(decay_model, 5.0, scenario=sc, rtol=1e-11, atol=1e-13)
+    # u = 1 on [0.1, 2.1): x relaxes towards 2 with rate 0.5, exactly as one long window
+    one = bm.simulate(
+        decay_model, 5.0, scenario=bm.Scenario.window("u", 1.0, start=0.1, stop=2.1), rtol=1e-11, atol=1e-13
+    )
+    np.testing.assert_allclose(sol.at("x", 5.0), one.at("x", 5.0), rtol=1e-9)
+
+
+def test_scaling_a_zero_base_value_is_an_error(decay_model):
+    with pytest.raises(ScenarioError, match="base value is 0"):
+        bm.simulate(decay_model, 3.0, scenario=bm.Scenario.window("u", 5.0, start=0, stop=1, scale=True))
+
+
+def test_nan_jacobian_in_solve_ivp_is_a_reported_failure():
+    from bonemodel.model import Model, State, symbols
+    from tests.conftest import _params
+
+    x, k = symbols("x k")
+    m = Model("sqrtdecay", (State("x", 1.0),), _params("sqrtdecay", k=1.0), {"x": -k * sp.sqrt(x) - 0.1})
+    sol = bm.simulate(m, 10.0, method="BDF", raise_on_failure=False)
+    assert sol.status == "failed" and "stopped near t =" in sol.message or "negative" in sol.message
+
+
+@pytest.mark.parametrize("kwargs", [{"atol": np.full(2, 1e-12)}, {"rtol": np.array([1e-6] * 3)}])
+def test_tolerance_shapes_are_checked(coupled_model, kwargs):
+    with pytest.raises(SimulationError, match="atol|rtol"):
+        bm.simulate(coupled_model, 1.0, **kwargs)
+
+
+def test_per_state_atol_is_accepted_and_recorded(coupled_model):
+    sol = bm.simulate(coupled_model, 1.0, atol=[1e-10, 1e-10, 1e-8])
+    assert sol.meta["atol"] == [1e-10, 1e-10, 1e-8]
+
+
+def test_steady_state_takes_params_positionally(logistic_model):
+    assert bm.steady_state(logistic_model, {"K": 3.0})["N"] == pytest.approx(3.0, rel=1e-10)
+
+
+def test_steady_state_of_only_accumulators_is_an_error():
+    from bonemodel.model import Model, State, symbols
+    from tests.conftest import _params
+
+    (k,) = symbols("k")
+    m = Model("accum", (State("z", 1.0),), _params("accum", k=0.5), {"z": k})
+    with pytest.raises(SimulationError, match="accumulator"):
+        bm.steady_state(m)
+
+
+def test_a_real_zero_crossing_is_not_clipped_away():
+    from bonemodel.model import Model, State, symbols
+    from tests.conftest import _params
+
+    (k,) = symbols("k")
+    m = Model("linear", (State("x", 1.0),), _params("linear", k=1.0), {"x": -k})
+    sol = bm.simulate(m, 1.0 + 1e-3, raise_on_failure=False)
+    assert sol.status == "failed" and "became negative" in sol.message

@@ -95,7 +95,7 @@ def _odeint(rhs_s, jac_s, plist, y0, times, rtol, atol, max_steps) -> SegmentRes
             good = k + 1
         else:
             break
-    t_fail = float(reached[good - 1]) if good - 1 < len(reached) else float(times[good - 1])
+    t_fail = max(float(reached[good - 1]) if good - 1 < len(reached) else 0.0, float(times[good - 1]))
     if ok:
         message = f"the state became non-finite after t = {times[good - 1]:g} days"
     else:
@@ -104,21 +104,31 @@ def _odeint(rhs_s, jac_s, plist, y0, times, rtol, atol, max_steps) -> SegmentRes
 
 
 def _ivp(rhs_s, jac_s, plist, y0, times, method, rtol, atol) -> SegmentResult:
+    last_t = [float(times[0])]
+
     def f(t, y):
+        last_t[0] = t
         return rhs_s(t, y.tolist(), plist)
 
     def jac(t, y):
         return jac_s(t, y.tolist(), plist)
 
     kwargs = {"jac": jac} if method in _IMPLICIT else {}
-    with np.errstate(all="ignore"):
-        sol = solve_ivp(
-            f, (times[0], times[-1]), y0, method=method, t_eval=times, rtol=rtol, atol=atol, **kwargs
-        )
-    ok = sol.status == 0 and np.all(np.isfinite(sol.y))
-    message = (
-        ""
-        if ok
-        else f"solve_ivp {method} stopped near t = {sol.t[-1] if sol.t.size else times[0]:g} days: {sol.message}"
-    )
+    try:
+        with np.errstate(all="ignore"):
+            sol = solve_ivp(
+                f, (times[0], times[-1]), y0, method=method, t_eval=times, rtol=rtol, atol=atol, **kwargs
+            )
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+        # e.g. a NaN Jacobian reaching the LU factorisation: nothing of this segment is usable
+        message = f"solve_ivp {method} stopped near t = {last_t[0]:g} days: {type(exc).__name__}: {exc}"
+        return SegmentResult(times[:1], np.asarray(y0, dtype=float)[:, None], False, message, 0)
+    finite = np.all(np.isfinite(sol.y), axis=0)
+    if not finite.all():
+        cut = int(np.argmin(finite))
+        after = sol.t[cut - 1] if cut else times[0]
+        message = f"solve_ivp {method}: the state became non-finite after t = {after:g} days"
+        return SegmentResult(sol.t[:cut], sol.y[:, :cut], False, message, int(sol.nfev))
+    ok = sol.status == 0
+    message = "" if ok else f"solve_ivp {method} stopped near t = {last_t[0]:g} days: {sol.message}"
     return SegmentResult(sol.t, sol.y, ok, message, int(sol.nfev))
