@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import numpy as np
 import pytest
 import sympy as sp
 
 from bonemodel.model import Input, Model, Observable, State, symbols
 from bonemodel.parameters import parse_parameters
+
+# Compiled-code cache of the test run: private to it, so tests never touch the user's cache.
+os.environ.setdefault("BONEMODEL_CACHE", tempfile.mkdtemp(prefix="bonemodel-test-cache-"))
 
 
 def _params(model: str, **values: float):
