@@ -121,7 +121,7 @@ def _simulate(args) -> int:
         print(f"wrote {args.csv}")
     if args.html:
         args.html.parent.mkdir(parents=True, exist_ok=True)
-        sol.plot().write_html(args.html, include_plotlyjs="cdn")
+        sol.plot().write_html(args.html, include_plotlyjs=True)  # self-contained: opens offline
         print(f"wrote {args.html}")
     if not args.csv and not args.html:
         print(frame.iloc[:: max(1, len(frame) // 20)].to_string())
