@@ -11,7 +11,7 @@ The public API, in the order a user meets it::
 
 __version__ = "0.1.0"
 
-from . import scenarios  # noqa: E402
+from . import scenarios, sensitivity  # noqa: E402
 from .compile import CompiledModel, compile_model  # noqa: E402
 from .errors import (  # noqa: E402
     BonemodelError,
@@ -53,6 +53,7 @@ __all__ = [
     "load_model",
     "load_parameters",
     "scenarios",
+    "sensitivity",
     "simulate",
     "steady_state",
 ]

@@ -59,14 +59,10 @@ def add_sensitivity_command(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run_sensitivity(args: argparse.Namespace) -> int:
-    """Handler of ``bonemodel sensitivity``; returns the exit status (2 on bad input)."""
-    try:
-        frame = _compute(args)
-    except BonemodelError as exc:
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 2
+    """Handler of ``bonemodel sensitivity``; bad input raises BonemodelError (``bonemodel.cli`` reports it)."""
     import pandas as pd
 
+    frame = _compute(args)
     with pd.option_context("display.max_rows", 200, "display.width", 140):
         print(frame.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     if args.out is not None:

@@ -114,6 +114,12 @@ def test_local_plain_derivatives(decay):
     assert _coef(frame, "x@2", "x0") == pytest.approx(x2 / 2.0, rel=1e-7)
 
 
+def test_local_sensitivity_to_an_input(decay):
+    """dx/du = (1 - exp(-k t)) / k at u = 0 (a plain derivative: u's value is 0)."""
+    frame = local(decay, "x@3", params=["u"], normalise=False)
+    assert _coef(frame, "x@3", "u") == pytest.approx((1 - math.exp(-1.5)) / 0.5, rel=1e-7)
+
+
 def test_local_scenario_windows_chain_rule(decay):
     """A scaling window keeps a parameter's influence (times the scale); a fixed value cuts it."""
     scaled = Scenario.window("k", 2.0, start=1.0, stop=2.0, scale=True)
@@ -218,6 +224,23 @@ def test_steady_state_closed_form_with_neutral_state():
     assert frame.attrs["neutral"] == ["v"]
 
 
+def test_steady_state_on_a_continuum_reports_undetermined_states():
+    """u + w is conserved: (u, w) lie on a line of steady states, x does not."""
+    x, u, w, a, b, k, h = symbols("x u w a b k h")
+    model = Model(
+        "scontinuum",
+        (State("x", 1.0), State("u", 1.0), State("w", 3.0)),
+        _params("scontinuum", a=2.0, b=0.5, k=0.3, h=0.0),
+        {"x": a - b * x, "u": k * (w - u) + h, "w": k * (u - w)},
+    )
+    frame = steady(model)
+    assert _coef(frame, "x", "a") == pytest.approx(1.0, rel=1e-9)
+    assert _coef(frame, "x", "b") == pytest.approx(-1.0, rel=1e-9)
+    assert np.isnan(_coef(frame, "u", "k")) and np.isnan(_coef(frame, "w", "a"))
+    assert frame.attrs["undetermined"] == ["u", "w"]
+    assert frame.attrs["drifting"] == ["h"]  # h moves u + w: no steady state nearby
+
+
 def test_steady_state_lemaire_agrees_with_differences_of_steady_state():
     model = _lemaire()
     params = ["D_R", "k_B", "D_C", "f0", "K_OP"]
@@ -247,7 +270,7 @@ def test_unknown_parameter_is_named_with_suggestion(decay):
 
 
 def test_output_after_t_end_is_refused(decay):
-    with pytest.raises(ModelError, match="raise t_end"):
+    with pytest.raises(bm.BonemodelError, match="raise t_end"):
         local(decay, ["x@30"], t_end=10)
 
 
@@ -282,22 +305,29 @@ def test_figures_draw_the_frames(decay):
 
 
 def test_cli_local_prints_and_writes(decay, tmp_path, monkeypatch, capsys):
-    import argparse
-
-    from bonemodel import cli_sensitivity
+    from bonemodel import cli
 
     monkeypatch.setattr("bonemodel.models.load_model", lambda name: decay)
-    parser = argparse.ArgumentParser(prog="bonemodel")
-    cli_sensitivity.add_sensitivity_command(parser.add_subparsers())
-    args = parser.parse_args(["sensitivity", "sdecay", "--output", "x@3", "--out", str(tmp_path)])
-    assert args.handler(args) == 0
+    assert cli.main(["sensitivity", "sdecay", "--output", "x@3", "--out", str(tmp_path)]) == 0
     assert "-1.5" in capsys.readouterr().out
     written = pd.read_csv(tmp_path / "sensitivity_sdecay_local.csv")
     assert list(written.columns) == COLUMNS and len(written) == 2
     assert (tmp_path / "sensitivity_sdecay_local_0.html").is_file()
-    args = parser.parse_args(["sensitivity", "sdecay", "--output", "y@3"])
-    assert args.handler(args) == 2
-    assert "no state or observable 'y'" in capsys.readouterr().err
+    assert cli.main(["sensitivity", "sdecay", "--output", "y@3"]) == 2
+    assert "'y' is neither a state nor an observable" in capsys.readouterr().err
+
+
+def test_cli_sobol_on_lemaire(capsys):
+    from bonemodel import cli
+
+    _lemaire()
+    pytest.importorskip("SALib")
+    argv = ["sensitivity", "lemaire2004", "--output", "B@50", "--method", "sobol", "--n", "8"]
+    assert cli.main(argv + ["--params", "D_R,k_B", "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "ST" in out and "D_R" in out
+    assert cli.main(argv[:-1] + ["12", "--params", "D_R,k_B"]) == 2
+    assert "power of two" in capsys.readouterr().err
 
 
 def test_functional_output_is_differentiated_along_the_sensitivities(decay):
@@ -317,3 +347,79 @@ def test_functional_output_is_differentiated_along_the_sensitivities(decay):
     assert d == pytest.approx(float(np.trapezoid(fwd.dy[0, 0], fwd.t)), rel=1e-9)
     k, x0, T = 0.5, 2.0, 4.0
     assert d == pytest.approx(x0 * (T * math.exp(-k * T) / k - (1 - math.exp(-k * T)) / k**2), rel=1e-5)
+
+
+def test_local_functional_outputs_closed_form(decay):
+    """Functionals of bm.sweep's output language: x = x0 exp(-k t) on [0, 4]."""
+    frame = local(decay, ["auc(x)", "pct_change(x@3)", "final(x)", "max(x)", "x@[1:2:1]"], t_end=4.0)
+    assert list(dict.fromkeys(frame.output)) == [
+        "auc(x)",
+        "pct_change(x@3)",
+        "final(x)",
+        "max(x)",
+        "x@1",
+        "x@2",
+    ]
+    k, T = 0.5, 4.0
+    e = math.exp(-k * T)
+    # auc = x0 (1 - e) / k on the daily trapezoid grid; d log auc / d log k = k T e / (1 - e) - 1 (to grid error)
+    assert _coef(frame, "auc(x)", "k") == pytest.approx(k * T * e / (1 - e) - 1, rel=2e-3)
+    assert _coef(frame, "auc(x)", "x0") == pytest.approx(1.0, rel=1e-9)
+    e3 = math.exp(-1.5)
+    assert _coef(frame, "pct_change(x@3)", "k") == pytest.approx(-1.5 * e3 / (e3 - 1), rel=1e-7)
+    assert _coef(frame, "final(x)", "k") == pytest.approx(-k * T, rel=1e-7)
+    assert _coef(frame, "max(x)", "k") == pytest.approx(0.0, abs=1e-9)
+    assert _coef(frame, "x@2", "k") == pytest.approx(-1.0, rel=1e-7)
+
+
+def test_local_lemaire_functionals_agree_with_central_differences():
+    from bonemodel.outputs import default_grid, parse_outputs
+
+    model = _lemaire()
+    specs = ["auc(B)", "min(B)", "auc(C,20,80)", "pct_change(C@60)"]
+    params = ["D_R", "k_B", "D_C", "K_LP"]
+    frame = local(model, specs, params=params, scenario="removeB", t_end=100.0)
+    outs = parse_outputs(model, specs, t_end=100.0)
+    grid = default_grid(0.0, 100.0)
+
+    def values(overrides):
+        sol = bm.simulate(
+            model, 100.0, params=overrides, scenario="removeB", t_eval=grid, rtol=1e-12, atol=1e-16
+        )
+        y, obs = sol.y[:, None, :], sol.observable_values[:, None, :]
+        return np.array([o.evaluate(sol.t, y, obs)[0] for o in outs])
+
+    base = values({})
+    for p in params:
+        v = model.parameters[p].value
+        fd = (values({p: v * (1 + 1e-4)}) - values({p: v * (1 - 1e-4)})) / 2e-4 / base
+        ours = np.array([_coef(frame, o, p) for o in specs])
+        np.testing.assert_allclose(ours, fd, rtol=1e-4, atol=1e-8)
+
+
+@pytest.mark.slow
+def test_local_flagship_agrees_with_central_differences():
+    """The inflammation model in high-activity RA over 10 years (compiles the 20-state model)."""
+    try:
+        model = bm.load_model("inflammation")
+    except (ModelError, ImportError) as exc:  # pragma: no cover
+        pytest.skip(f"inflammation model not available: {exc}")
+    scenario = bm.scenarios.rheumatoid_arthritis("high")
+    specs = ["bmd_spine_pct@3650", "pct_change(BV@3650)", "crp_mg_l@100"]
+    params = ["OCa_ref", "A_OBa", "D_OBu", "K_D1_TGFb", "a_RA", "D_PTH"]
+    frame = local(model, specs, params=params, scenario=scenario)
+    times = [0.0, 100.0, 3650.0]
+
+    def values(overrides):
+        sol = bm.simulate(
+            model, 3650.0, params=overrides, scenario=scenario, t_eval=times, rtol=1e-11, atol=1e-14
+        )
+        bv = sol["BV"]
+        return np.array([sol["bmd_spine_pct"][-1], 100 * (bv[-1] / bv[0] - 1), sol["crp_mg_l"][1]])
+
+    base = values({})
+    for p in params:
+        v = model.parameters[p].value
+        fd = (values({p: v * (1 + 1e-4)}) - values({p: v * (1 - 1e-4)})) / 2e-4 / base
+        ours = np.array([_coef(frame, o, p) for o in specs])
+        np.testing.assert_allclose(ours, fd, rtol=1e-4, atol=1e-6)  # FD noise where the true value is 0

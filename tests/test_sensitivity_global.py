@@ -12,7 +12,7 @@ from scipy import stats
 
 import bonemodel as bm
 from bonemodel.errors import BonemodelError, ModelError, ParameterError
-from bonemodel.model import Model, State, symbols
+from bonemodel.model import Input, Model, State, symbols
 from bonemodel.parameters import parse_parameters
 from bonemodel.sensitivity import COLUMNS, morris, sobol
 from bonemodel.sensitivity.morris import morris_of
@@ -136,7 +136,8 @@ def _toy(ranged: dict[str, bool] | None = None) -> Model:
         "gdecay",
         (State("x", "x0"),),
         parse_parameters({"meta": {"model": "gdecay"}, "parameters": tables}),
-        {"x": -k * x * sp.Symbol("q")},
+        {"x": -k * x * sp.Symbol("q") + sp.Symbol("u")},
+        inputs=(Input("u", 0.0),),
     )
 
 
@@ -172,6 +173,13 @@ def test_sobol_model_pipeline_uses_file_ranges_and_distributions():
     assert frame.attrs["model"] == "gdecay" and frame.attrs["evaluations"] == 256
 
 
+def test_sobol_varies_an_input_with_an_explicit_range():
+    model = _toy()
+    frame = sobol(model, {"k": None, "u": (0.0, 1.0)}, "x@2", n=32, seed=2, evaluate=_serial(model, ["x@2"]))
+    st = frame[frame["index"] == "ST"].set_index("parameter").value
+    assert st["u"] > 0.05 and st["k"] > 0.05
+
+
 def test_morris_model_with_explicit_ranges():
     model = _toy()
     frame = morris(
@@ -192,9 +200,9 @@ def _never(frame):
         (lambda m: sobol(m, ["k", "q"], "x@2", n=64, evaluate=_never), ParameterError, "'q'.*no range"),
         (lambda m: sobol(m, ["k", "x00"], "x@2", n=64, evaluate=_never), ParameterError, "did you mean 'x0'"),
         (
-            lambda m: sobol(m, ["k", "x0"], "y@2", n=64, evaluate=_never),
+            lambda m: sobol(m, ["k", "x0"], "xx@2", n=64, evaluate=_never),
             ModelError,
-            "no state or observable 'y'",
+            "'xx' is neither a state nor an observable.*did you mean 'x'",
         ),
         (
             lambda m: sobol(m, ["k", "x0"], "x@2", n=100, evaluate=_never),
@@ -210,6 +218,11 @@ def _never(frame):
         ),
         (lambda m: sobol(m, {"k": (-1.0, 0.5)}, "x@2", n=4, evaluate=_never), ParameterError, ">= 0"),
         (lambda m: sobol(m, ["k"], "x@2", n=64, seed=-1, evaluate=_never), BonemodelError, "seed"),
+        (
+            lambda m: sobol(m, ["k", "u"], "x@2", n=64, evaluate=_never),
+            ParameterError,
+            "input 'u' needs an explicit",
+        ),
     ],
 )
 def test_bad_input_is_refused_before_any_evaluation(call, error, match):
@@ -255,7 +268,7 @@ def test_sobol_through_sweep_matches_serial_scipy_loop():
             rows.append({o: sol.at(o.split("@")[0], 50.0) for o in outputs})
         return pd.DataFrame(rows)
 
-    ours = sobol(model, LEMAIRE_PARAMS, outputs, n=16, seed=3)
+    ours = sobol(model, LEMAIRE_PARAMS, outputs, n=16, seed=3, workers=1, progress=False)
     ref = sobol(model, LEMAIRE_PARAMS, outputs, n=16, seed=3, evaluate=reference)
     pd.testing.assert_frame_equal(ours[COLUMNS], ref[COLUMNS], rtol=1e-3, atol=1e-4)
 

@@ -46,8 +46,9 @@ def factors(model: Model | None, params: Sequence[str] | Mapping[str, Any]) -> l
     """Factors from parameter names (ranges and dists from the parameter files) or explicit ranges.
 
     ``params`` is a list of names, or a mapping ``{name: (low, high)}`` or
-    ``{name: (low, high, "log")}`` (``None`` as a value takes the file's range). With
-    ``model=None`` (a plain function) every range must be explicit.
+    ``{name: (low, high, "log")}`` (``None`` as a value takes the file's range). Inputs
+    (e.g. disease activity) may be varied too, with an explicit range. With ``model=None``
+    (a plain function) every range must be explicit.
     """
     if isinstance(params, str):
         params = [params]
@@ -65,16 +66,20 @@ def factors(model: Model | None, params: Sequence[str] | Mapping[str, Any]) -> l
     for name, spec in items:
         if not isinstance(name, str):
             raise ParameterError(f"parameter names must be strings, got {name!r}")
-        if model is not None:
+        is_input = model is not None and name in model.input_names
+        if model is not None and not is_input:
             param = model.parameters[name]  # unknown name: ParameterError with a suggestion
         if spec is None:
-            if model is None:
-                raise ParameterError(f"parameter '{name}' needs an explicit range (low, high)")
+            if model is None or is_input:
+                what = "input" if is_input else "parameter"
+                raise ParameterError(
+                    f"{what} '{name}' needs an explicit range: give {{'{name}': (low, high)}}"
+                )
             low, high, dist = model.parameters.ranges([name])[name]  # raises when the file has no range
             log = dist == "loguniform"
         else:
             low, high, log = _parse_range(name, spec)
-        if model is not None:
+        if model is not None and not is_input:
             for v in (low, high):
                 param.check_value(v, model=model.name)
         out.append(Factor(name, float(low), float(high), log))
@@ -164,7 +169,7 @@ def outputs_matrix(result: Any, names: Sequence[str], rows: int) -> np.ndarray:
 
 def model_evaluator(
     model: Model,
-    outputs: Sequence[str],
+    outputs: Any,
     *,
     scenario: Any = None,
     t_end: float | None = None,
@@ -172,10 +177,11 @@ def model_evaluator(
     client: Any = None,
     out: Any = None,
     resume: bool = False,
-    progress: bool = False,
+    progress: bool = True,
     seed: int = 0,
 ) -> Evaluate:
     """A function design frame -> outputs frame that runs the design through ``bm.sweep``."""
+    specs = [outputs] if isinstance(outputs, str) or callable(outputs) else list(outputs)
 
     def evaluate(frame: pd.DataFrame) -> pd.DataFrame:
         from ..sweep import sweep
@@ -186,14 +192,24 @@ def model_evaluator(
             seed=seed,
             scenario=scenario,
             t_end=t_end,
-            outputs=list(outputs),
+            outputs=specs,
             workers=workers,
             client=client,
             out=out,
             resume=resume,
             progress=progress,
         )
-        return _in_design_order(result, len(frame))
+        result = _in_design_order(result, len(frame))
+        failed = result["status"] != "success" if "status" in result.columns else None
+        if failed is not None and failed.any():
+            first = int(np.flatnonzero(failed.to_numpy())[0])
+            raise SolverError(
+                f"{int(failed.sum())} of {len(result)} model runs failed (first: row {first}, "
+                f"{dict(frame.iloc[first])}: {result['status'].iloc[first]}); the estimators need every "
+                "member: narrow the parameter ranges or fix the failing parameter sets",
+                solution=result,
+            )
+        return result
 
     return evaluate
 
@@ -212,13 +228,19 @@ def _in_design_order(result: pd.DataFrame, rows: int) -> pd.DataFrame:
     return result.reset_index(drop=True)
 
 
-def output_names(model: Model | None, outputs: str | Sequence[str]) -> list[str]:
-    """Validated output names (parsed against the model before anything runs)."""
-    names = [outputs] if isinstance(outputs, str) else list(outputs)
+def output_names(
+    model: Model | None, outputs: str | Sequence[str], *, t_end: float | None = None
+) -> list[str]:
+    """Validated output column names (parsed against the model before anything runs).
+
+    A trajectory spec ``NAME@[T0:T1:DT]`` expands to one column per time, as in ``bm.sweep``.
+    """
     if model is not None:
         from ._outputs import parse
 
-        return [o.name for o in parse(model, names)]
+        outs, _ = parse(model, outputs, t_end=t_end)
+        return [o.name for o in outs]
+    names = [outputs] if isinstance(outputs, str) else list(outputs)
     if not names:
         raise BonemodelError("no outputs given")
     return names

@@ -3,7 +3,8 @@
 The forward sensitivities ``S = dy/dq`` of the states with respect to chosen parameters
 ``q`` obey ``S' = (df/dy) S + df/dq`` with ``S(0) = dy(0)/dq``. Both derivatives are
 generated symbolically and compiled like the RHS, and the states and sensitivities are
-integrated together with LSODA and the exact Jacobian of the augmented system. Across
+integrated together by LSODA with an analytic Jacobian of the augmented system (its
+block-diagonal part, banded, by default; the exact one on request). Across
 scenario segments the sensitivities are continuous; a window that sets a parameter to a
 fixed value cuts its influence there (chain factor 0), one that scales it keeps it
 (chain factor = the scale).
@@ -23,12 +24,12 @@ import pandas as pd
 from scipy.integrate import odeint
 
 from ..compile import compile_model
-from ..errors import ModelError, ParameterError, SolverError
+from ..errors import ModelError, ParameterError, SolverError, suggest
 from ..model import Model
 from ..runtime import check_span, prepare
 from ..scenario import Scenario
 from ._codegen import sensitivity_functions
-from ._outputs import ValueAt, parse
+from ._outputs import parse
 from .frames import tidy
 
 DEFAULT_RTOL = 1e-8
@@ -63,8 +64,6 @@ class ForwardSensitivities:
             i = self.observable_names.index(name)
             return self.obs[i], self.dobs[i]
         names = self.state_names + self.observable_names
-        from ..errors import suggest
-
         raise ModelError(
             f"'{name}' is neither a state nor an observable{suggest(name, names)}; available: {names}"
         )
@@ -92,13 +91,14 @@ def local(
         Output names as in ``bm.sweep`` (``"NAME@T"``: state or observable NAME at T days,
         or a named functional of the trajectory).
     params
-        Parameter names (a mapping's keys are used); default: every parameter the
-        equations, initial values or observables use.
+        Parameter names (a mapping's keys are used), inputs allowed; default: every
+        parameter the equations, initial values or observables use.
     scenario
         Scenario (or its name) the model runs under; windows are handled segment by segment.
     t_end
-        End of the simulation in days (default: the latest time an output needs, else the
-        model's ``default_t_end``).
+        End of the simulated span in days, as in ``bm.sweep`` (default: the model's
+        ``default_t_end``, or the latest output time if later); ``final(X)``, ``auc(X)``
+        and the like refer to it.
     normalise
         Report ``d log(output)/d log(p)`` (index ``"local"``); with False report the plain
         derivative ``d output / d p`` (index ``"derivative"``).
@@ -121,19 +121,15 @@ def local(
     """
     model = _load(model)
     names = parameter_names(model, params)
-    outs = parse(model, outputs)
-    needed = [x for o in outs for x in o.times]
-    if t_end is None:
-        t_end = max(needed) if needed else model.default_t_end
-        t_end = t_end if t_end > 0 else model.default_t_end
+    outs, t_end = parse(model, outputs, t_end=t_end)
     _, t_end = check_span(0.0, t_end)
-    late = [o.name for o in outs if any(x > t_end for x in o.times)]
-    if late:
-        raise ModelError(f"outputs {late} need times after t_end = {t_end:g} days; raise t_end")
-    if all(isinstance(o, ValueAt) for o in outs):
-        grid = np.union1d([0.0], needed)  # values at times need no dense trajectory
-    else:
+    needed = sorted({x for o in outs for x in o.times})
+    if any(o.needs_grid for o in outs):
         grid = _default_grid(0.0, t_end, needed)
+    else:
+        # Values at given times need no dense trajectory, and nothing after the last of them.
+        t_end = needed[-1] if needed and needed[-1] > 0 else t_end
+        grid = np.union1d([0.0], needed)
     fwd = forward(
         model, names, scenario=scenario, t_end=t_end, t_eval=grid, rtol=rtol, atol=atol, jacobian=jacobian
     )
@@ -173,8 +169,6 @@ def local_timecourse(
     targets = list(names) if names is not None else model.state_names + model.observable_names
     for n in targets:
         if n not in model.state_names and n not in model.observable_names:
-            from ..errors import suggest
-
             known = model.state_names + model.observable_names
             raise ModelError(f"model '{model.name}' has no state or observable '{n}'{suggest(n, known)}")
     fwd = forward(
@@ -217,9 +211,11 @@ def forward(
     """Integrate the states with their forward sensitivities to the parameters ``params``.
 
     ``jacobian="block"`` gives LSODA the block-diagonal Newton matrix (``df/dy`` on every
-    block); ``"exact"`` adds the state coupling of the sensitivities (second derivatives,
-    generated on first use). Both give the same accuracy; on the shipped models they take
-    the same steps, and the block form is generated 3-5 times faster.
+    block, as CVODES' simultaneous corrector), passed as a banded matrix so its cost grows
+    linearly with the number of parameters; ``"exact"`` adds the coupling of the
+    sensitivities to the states (second derivatives, generated on first use) as a dense
+    matrix, for small systems. Both give the same accuracy (the Jacobian only steers
+    Newton's iteration); on the shipped models they take the same steps.
     """
     if jacobian not in ("block", "exact"):
         raise ModelError(f"jacobian must be 'block' or 'exact', got {jacobian!r}")
@@ -241,10 +237,16 @@ def forward(
     S = np.asarray(fns["y0"](0.0, None, base_list), dtype=float).reshape(n, m)
     values = setup.base[cols]
     scale = np.where(values != 0, np.abs(values), 1.0)
-    atol_z = np.concatenate([np.full(n, atol), (atol / scale[None, :] * np.ones((n, 1))).ravel()])
+    # z = [y, S[:, 0], ..., S[:, m-1]]: with the block Newton matrix, the Jacobian of z is
+    # block diagonal with m + 1 copies of J, i.e. banded (bandwidth n - 1), so LSODA factors
+    # it in O((m + 1) n^3) rather than O((m + 1)^3 n^3).
+    atol_z = np.concatenate([np.full(n, atol), np.repeat(atol / scale, n)])
     rhs_s, _ = compiled.scalar_functions
     sens, second = fns["sens"], fns["second"]
-    eye = np.eye(m)
+    N = n * (m + 1)
+    ii, kk = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    band_rows = np.tile((ii - kk + n - 1).ravel(), m + 1)
+    band_cols = (np.arange(m + 1)[:, None] * n + kk.ravel()[None, :]).ravel()
 
     ts, ys, Ss, Ps, Cs = [], [], [], [], []
     steps = 0
@@ -262,33 +264,41 @@ def forward(
         def f(z, t, plist=plist, chain=chain):
             yl = z[:n].tolist()
             J, F = sens(t, yl, plist)
-            dS = J @ z[n:].reshape(n, m) + F * chain
-            return np.concatenate([rhs_s(t, yl, plist), dS.ravel()])
+            dS = J @ z[n:].reshape(m, n).T + F * chain
+            return np.concatenate([rhs_s(t, yl, plist), dS.T.ravel()])
 
-        def jac(z, t, plist=plist, chain=chain):
+        def banded(z, t, plist=plist):
+            J, _ = sens(t, z[:n].tolist(), plist)
+            out = np.zeros((2 * n - 1, N))
+            out[band_rows, band_cols] = np.tile(J.ravel(), m + 1)
+            return out
+
+        def dense(z, t, plist=plist, chain=chain):
             yl = z[:n].tolist()
             J, _ = sens(t, yl, plist)
-            full = np.zeros((n * (m + 1), n * (m + 1)))
+            H, G = second(t, yl, plist)
+            full = np.zeros((N, N))
             full[:n, :n] = J
-            full[n:, n:] = np.kron(J, eye)
-            if exact:
-                H, G = second(t, yl, plist)
-                coupling = np.einsum("ikl,kj->ijl", H, z[n:].reshape(n, m)) + G * chain[None, :, None]
-                full[n:, :n] = coupling.reshape(n * m, n)
+            full[n:, n:] = np.kron(np.eye(m), J)
+            S_now = z[n:].reshape(m, n).T
+            coupling = np.einsum("ikl,kj->jil", H, S_now) + G.transpose(1, 0, 2) * chain[:, None, None]
+            full[n:, :n] = coupling.reshape(m * n, n)
             return full
 
-        z0 = np.concatenate([y, S.ravel()])
+        z0 = np.concatenate([y, S.T.ravel()])
+        band = {} if exact else {"ml": n - 1, "mu": n - 1}
         with np.errstate(all="ignore"):
             z, info = odeint(
                 f,
                 z0,
                 times,
-                Dfun=jac,
+                Dfun=dense if exact else banded,
                 rtol=rtol,
                 atol=atol_z,
                 full_output=True,
                 mxstep=100_000,
                 printmessg=False,
+                **band,
             )
         if info["message"] != "Integration successful." or not np.all(np.isfinite(z)):
             raise SolverError(
@@ -301,10 +311,10 @@ def forward(
             keep[-1] = False  # a switch time is reported by the segment that starts there
         ts.append(times[keep])
         ys.append(z[keep, :n].T)
-        Ss.append(z[keep, n:].reshape(-1, n, m).transpose(1, 2, 0))
+        Ss.append(z[keep, n:].reshape(-1, m, n).transpose(2, 1, 0))
         Ps.append(np.repeat(p[:, None], int(keep.sum()), axis=1))
         Cs.append(np.repeat(chain[:, None], int(keep.sum()), axis=1))
-        y, S = z[-1, :n], z[-1, n:].reshape(n, m)
+        y, S = z[-1, :n], z[-1, n:].reshape(m, n).T
 
     t = np.concatenate(ts)
     Y, dY = np.concatenate(ys, axis=1), np.concatenate(Ss, axis=2)
@@ -337,7 +347,10 @@ def steady(
 
     Neutral states (in no right-hand side, e.g. bone volume) are not at rest at the steady
     state of the others: they keep their starting value, so their sensitivity is that of
-    their initial value. ``outputs`` names states or observables (default: all); an
+    their initial value. Where the steady state lies on a continuum (singular Jacobian, e.g.
+    compartment volumes that only drift), the states along it have no defined sensitivity
+    (NaN, listed in ``attrs["undetermined"]``), and a parameter that pushes the system off
+    the continuum has none at all (NaN, listed in ``attrs["drifting"]``). ``outputs`` names states or observables (default: all); an
     observable with a baseline is reported raw (a steady state has no time course).
     Index ``"steady"`` (normalised) or ``"steady_derivative"``.
     """
@@ -349,8 +362,6 @@ def steady(
     targets = list(outputs) if outputs is not None else known
     for n in targets:
         if n not in known:
-            from ..errors import suggest
-
             raise ModelError(f"model '{model.name}' has no state or observable '{n}'{suggest(n, known)}")
     compiled = compile_model(model)
     ss = steady_state(model, guess=guess)
@@ -364,13 +375,10 @@ def steady(
     fixed = np.array([i for i, s in enumerate(compiled.state_names) if s in neutral], dtype=int)
     S = np.zeros((compiled.n_states, len(names)))
     if free.size:
-        Jff = J[np.ix_(free, free)]
-        if np.linalg.cond(Jff) > 1e14:
-            raise SolverError(
-                f"the Jacobian of '{model.name}' at its steady state is singular (condition "
-                f"{np.linalg.cond(Jff):.2g}); steady-state sensitivities are not defined there"
-            )
-        S[free] = -np.linalg.solve(Jff, F[free])
+        S[free], undetermined, drifting = _implicit_sensitivities(J[np.ix_(free, free)], F[free])
+        undetermined = {int(free[k]) for k in undetermined}
+    else:
+        undetermined, drifting = set(), np.zeros(len(names), dtype=bool)
     if fixed.size:
         S[fixed] = np.asarray(fns["y0"](0.0, None, plist), dtype=float).reshape(compiled.n_states, -1)[fixed]
     cols = np.array([compiled.index[q] for q in names], dtype=int)
@@ -379,7 +387,9 @@ def steady(
     obs = compiled.observables(0.0, x[:, None], p[:, None])[:, 0] if compiled.observable_names else []
     if compiled.observable_names:
         Oy, Op = fns["obs"](0.0, x[:, None], p[:, None])
-        dobs = Oy[..., 0] @ S + Op[..., 0]
+        unknown = np.isnan(S)
+        dobs = Oy[..., 0] @ np.where(unknown, 0.0, S) + Op[..., 0]
+        dobs[((Oy[..., 0] != 0).astype(float) @ unknown.astype(float)) > 0] = np.nan
     for n in targets:
         if n in compiled.state_index:
             value, deriv = x[compiled.state_index[n]], S[compiled.state_index[n]]
@@ -397,6 +407,8 @@ def steady(
         "steady_state": ss.values,
         "stable": ss.stable,
         "neutral": sorted(neutral),
+        "undetermined": [compiled.state_names[i] for i in sorted(undetermined)],
+        "drifting": [q for q, d in zip(names, drifting) if d],
         "normalised": normalise,
     }
     return frame
@@ -406,7 +418,7 @@ def steady(
 
 
 def parameter_names(model: Model, params: Sequence[str] | Mapping[str, Any] | None) -> list[str]:
-    """Validated parameter names (a mapping's keys); default: every parameter the model uses."""
+    """Validated parameter (or input) names (a mapping's keys); default: every parameter the model uses."""
     if params is None:
         used: set[str] = set()
         for e in model.resolved_rhs():
@@ -422,11 +434,32 @@ def parameter_names(model: Model, params: Sequence[str] | Mapping[str, Any] | No
     if not names:
         raise ParameterError("params is empty; name at least one parameter")
     for n in names:
-        model.parameters[n]  # raises ParameterError with a did-you-mean suggestion
+        if n not in model.input_names:
+            model.parameters[n]  # raises ParameterError with a did-you-mean suggestion
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise ParameterError(f"parameters {dup} are named more than once")
     return names
+
+
+def _implicit_sensitivities(Jff: np.ndarray, Fff: np.ndarray) -> tuple[np.ndarray, list[int], np.ndarray]:
+    """Solve ``J S = -F`` at a steady state that may lie on a continuum (singular ``J``).
+
+    Returns ``S`` with NaN where undefined, the states along a null direction of ``J``
+    (their steady state is not isolated: undetermined), and per parameter whether it pushes
+    the system off the continuum (``F`` outside the range of ``J``: no steady state nearby,
+    every sensitivity NaN).
+    """
+    u, sv, vt = np.linalg.svd(Jff)
+    null = sv <= 1e-12 * max(sv[0], 1e-300)
+    if not null.any():
+        return -np.linalg.solve(Jff, Fff), [], np.zeros(Fff.shape[1], dtype=bool)
+    along = np.flatnonzero(np.abs(vt[null]).max(axis=0) > 1e-8)
+    S = -np.linalg.pinv(Jff, rcond=1e-12) @ Fff
+    off = np.abs(u[:, null].T @ Fff).max(axis=0) > 1e-9 * np.maximum(np.abs(Fff).max(axis=0), 1e-300)
+    S[along] = np.nan
+    S[:, off] = np.nan
+    return S, along.tolist(), off
 
 
 def _load(model: Model | str) -> Model:

@@ -153,7 +153,7 @@ def morris(
     client: Any = None,
     out: Any = None,
     resume: bool = False,
-    progress: bool = False,
+    progress: bool = True,
     evaluate: Callable[[pd.DataFrame], Any] | None = None,
 ) -> pd.DataFrame:
     """Morris elementary effects of model outputs: a cheap screen of many parameters.
@@ -188,11 +188,11 @@ def morris(
 
         model = load_model(model)
     fs = _design.factors(model, params)
-    names = _design.output_names(model, outputs)
+    names = _design.output_names(model, outputs, t_end=t_end)
     design = MorrisDesign(fs, n, seed, num_levels, optimal_trajectories, num_resamples, conf_level)
     run = evaluate or _design.model_evaluator(
         model,
-        names,
+        outputs,
         scenario=scenario,
         t_end=t_end,
         workers=workers,

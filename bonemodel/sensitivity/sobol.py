@@ -162,7 +162,7 @@ def sobol(
     client: Any = None,
     out: Any = None,
     resume: bool = False,
-    progress: bool = False,
+    progress: bool = True,
     evaluate: Callable[[pd.DataFrame], Any] | None = None,
 ) -> pd.DataFrame:
     """Sobol first-order and total indices of model outputs, with bootstrap confidence intervals.
@@ -196,11 +196,11 @@ def sobol(
     """
     model = _load(model)
     fs = _design.factors(model, params)
-    names = _design.output_names(model, outputs)
+    names = _design.output_names(model, outputs, t_end=t_end)
     design = SobolDesign(fs, n, seed, second_order, num_resamples, conf_level)
     run = evaluate or _design.model_evaluator(
         model,
-        names,
+        outputs,
         scenario=scenario,
         t_end=t_end,
         workers=workers,
@@ -231,7 +231,7 @@ def efast(
     client: Any = None,
     out: Any = None,
     resume: bool = False,
-    progress: bool = False,
+    progress: bool = True,
     evaluate: Callable[[pd.DataFrame], Any] | None = None,
 ) -> pd.DataFrame:
     """eFAST first-order and total indices (SALib); ``n > 4 M^2`` samples per parameter.
@@ -241,10 +241,10 @@ def efast(
     """
     model = _load(model)
     fs = _design.factors(model, params)
-    names = _design.output_names(model, outputs)
+    names = _design.output_names(model, outputs, t_end=t_end)
     run = evaluate or _design.model_evaluator(
         model,
-        names,
+        outputs,
         scenario=scenario,
         t_end=t_end,
         workers=workers,
