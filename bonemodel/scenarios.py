@@ -2,15 +2,389 @@
 
 Model-specific experiments (e.g. Lemaire 2004's Fig. 2 infusions) live with their model
 (``model.scenarios``); the clinical conditions and interventions of the inflammation model
-live here. ``REGISTRY`` maps a name to a zero-argument constructor, for the command line.
+(``bm.load_model("inflammation")``) live here. Each function returns a
+:class:`~bonemodel.scenario.Scenario` that sets the model's inputs; ``REGISTRY`` maps a name to a
+zero-argument constructor (the defaults), for the command line.
+
+Times are days from the start of the simulation. A condition that starts on day 0 and never stops
+is a constant override; otherwise it is a time window. Every function touches its own inputs, so conditions and interventions
+combine freely::
+
+    sc = rheumatoid_arthritis(activity="high") + anti_tnf(start_day=180)
+    sc = menopause() + calcium(mg_day=1000, start_day=5 * 365) + vitamin_d(iu_day=800, start_day=5 * 365)
+
+Conditions: :func:`healthy`, :func:`menopause`, :func:`ageing`, :func:`rheumatoid_arthritis`,
+:func:`low_grade_inflammation`, :func:`metabolic_syndrome`, :func:`type2_diabetes`,
+:func:`dietary_calcium`. Interventions: :func:`omega3`, :func:`resistance_training`,
+:func:`polyphenols`, :func:`vitamin_d`, :func:`magnesium`, :func:`calcium`,
+:func:`metabolic_improvement`, :func:`anti_tnf`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from functools import lru_cache
 
+from .errors import ScenarioError
 from .scenario import Scenario, Window, combine
 
-__all__ = ["REGISTRY", "Scenario", "Window", "combine"]
+__all__ = [
+    "RA_ACTIVITY",
+    "REGISTRY",
+    "Scenario",
+    "Window",
+    "ageing",
+    "anti_tnf",
+    "calcium",
+    "combine",
+    "dietary_calcium",
+    "healthy",
+    "low_grade_inflammation",
+    "magnesium",
+    "menopause",
+    "metabolic_improvement",
+    "metabolic_syndrome",
+    "omega3",
+    "polyphenols",
+    "resistance_training",
+    "rheumatoid_arthritis",
+    "type2_diabetes",
+    "vitamin_d",
+]
 
-REGISTRY: dict[str, Callable[[], Scenario]] = {}
+RA_ACTIVITY = {"low": 0.25, "moderate": 0.5, "high": 1.0}
+"""Disease-activity levels of :func:`rheumatoid_arthritis` -> model input ``ra_activity``."""
+
+_RA_MOBILITY = {"low": 0.95, "moderate": 0.9, "high": 0.85}
+"""Habitual weight-bearing activity kept at each RA activity level (pain and stiffness)."""
+
+
+def _check_times(name: str, start_day: float, stop_day: float | None) -> None:
+    if not math.isfinite(start_day):
+        raise ScenarioError(f"{name}: start_day must be a finite number of days, got {start_day!r}")
+    if stop_day is not None and not stop_day > start_day:
+        raise ScenarioError(f"{name}: stop_day ({stop_day:g}) must be after start_day ({start_day:g})")
+
+
+def _set(
+    name: str, values: dict[str, float], start_day: float, stop_day: float | None, description: str
+) -> Scenario:
+    """Inputs at ``values`` from start_day to stop_day: constant overrides when that is the whole run."""
+    _check_times(name, start_day, stop_day)
+    if start_day <= 0 and stop_day is None:
+        return Scenario(name, dict(values), description=description)
+    stop = math.inf if stop_day is None else float(stop_day)
+    windows = tuple(Window(k, float(start_day), stop, float(v)) for k, v in values.items())
+    return Scenario(name, {}, windows, description)
+
+
+def _when(start_day: float, stop_day: float | None) -> str:
+    return f"from day {start_day:g}" + ("" if stop_day is None else f" to day {stop_day:g}")
+
+
+# ----------------------------------------------------------------------------------- conditions
+def healthy() -> Scenario:
+    """A healthy premenopausal adult: the model's baseline (every input at its default)."""
+    return Scenario("healthy", description="healthy adult, all inputs at their defaults")
+
+
+def menopause(start_day: float = 0.0, *, e2_post: float = 0.1) -> Scenario:
+    """Menopause: the estradiol target falls to ``e2_post`` (relative to premenopausal) on ``start_day``.
+
+    Estradiol follows with the time constant 1/k_E2 (~250 days), so ``start_day`` is the start of
+    the late transition, about one year before the final menstrual period.
+    """
+    if not 0 <= e2_post <= 1:
+        raise ScenarioError(
+            f"menopause: e2_post must be in [0, 1] (relative to premenopausal), got {e2_post}"
+        )
+    return _set(
+        "menopause",
+        {"E2_target": e2_post},
+        start_day,
+        None,
+        f"menopause (E2 -> {e2_post:g}) {_when(start_day, None)}",
+    )
+
+
+def ageing(start_day: float = 0.0, *, inflammaging: float = 0.3) -> Scenario:
+    """Ageing: low-grade 'inflammaging' immune activation (in units of the healthy drive)."""
+    if inflammaging < 0:
+        raise ScenarioError(f"ageing: inflammaging must be >= 0, got {inflammaging}")
+    return _set(
+        "ageing",
+        {"inflammaging": inflammaging},
+        start_day,
+        None,
+        f"inflammaging {inflammaging:g} {_when(start_day, None)}",
+    )
+
+
+def rheumatoid_arthritis(
+    activity: str = "high", start_day: float = 0.0, stop_day: float | None = None
+) -> Scenario:
+    """Active rheumatoid arthritis at a disease-activity level ('high', 'moderate' or 'low').
+
+    Sets the synovial immune activation (``ra_activity``) and lowers habitual weight-bearing
+    activity (pain, stiffness: 0.85 at high activity). ``stop_day`` ends the disease (remission).
+    """
+    if activity not in RA_ACTIVITY:
+        raise ScenarioError(
+            f"rheumatoid_arthritis: activity must be one of {list(RA_ACTIVITY)}, got {activity!r}"
+        )
+    values = {"ra_activity": RA_ACTIVITY[activity], "habitual_activity": _RA_MOBILITY[activity]}
+    return _set(
+        f"RA ({activity})",
+        values,
+        start_day,
+        stop_day,
+        f"rheumatoid arthritis, {activity} activity, {_when(start_day, stop_day)}",
+    )
+
+
+@lru_cache(maxsize=64)
+def _activation_for_crp(crp: float) -> float:
+    """Systemic activation that gives a steady CRP of ``crp`` mg/L in an otherwise healthy adult."""
+    import numpy as np
+    from scipy.optimize import brentq
+
+    from .models import load_model
+    from .simulate import simulate
+
+    model = load_model("inflammation")
+    crp0 = model.parameters["CRP0"].value
+
+    def steady_crp(a: float) -> float:
+        sol = simulate(model, 400.0, params={"systemic_activation": a}, t_eval=np.array([0.0, 400.0]))
+        return float(sol["CRP"][-1])
+
+    if crp <= crp0:
+        return 0.0
+    hi = 1.0
+    while steady_crp(hi) < crp:
+        hi *= 2
+        if hi > 1e3:
+            raise ScenarioError(f"low_grade_inflammation: CRP {crp:g} mg/L is out of reach of the model")
+    return float(brentq(lambda a: steady_crp(a) - crp, 0.0, hi, xtol=1e-6))
+
+
+def low_grade_inflammation(
+    crp: float = 4.0, start_day: float = 0.0, stop_day: float | None = None
+) -> Scenario:
+    """Low-grade systemic inflammation set by its steady CRP (mg/L), as clinicians think of it.
+
+    The systemic immune activation is solved so that an otherwise healthy adult settles at ``crp``
+    (hs-CRP strata: < 1, 1-3, > 3 mg/L; healthy 1 mg/L).
+    """
+    if not (math.isfinite(crp) and crp > 0):
+        raise ScenarioError(f"low_grade_inflammation: crp must be a positive number of mg/L, got {crp!r}")
+    a = _activation_for_crp(float(crp))
+    return _set(
+        f"low-grade inflammation (CRP {crp:g})",
+        {"systemic_activation": a},
+        start_day,
+        stop_day,
+        f"systemic activation {a:.4g} for a steady CRP of {crp:g} mg/L {_when(start_day, stop_day)}",
+    )
+
+
+def metabolic_syndrome(start_day: float = 0.0) -> Scenario:
+    """Metabolic syndrome: insulin resistance, visceral-adipose immune activation (CRP ~3-4 mg/L)
+    and the extra skeletal load of a higher body weight (BMI ~30)."""
+    values = {"insulin_resistance": 1.0, "adipose_activation": 0.4, "body_weight": 1.2}
+    return _set("metabolic syndrome", values, start_day, None, f"metabolic syndrome {_when(start_day, None)}")
+
+
+def type2_diabetes(start_day: float = 0.0) -> Scenario:
+    """Type 2 diabetes: metabolic syndrome plus hyperglycaemia (AGEs) and more insulin resistance."""
+    values = {"insulin_resistance": 1.5, "glycemia": 1.0, "adipose_activation": 0.4, "body_weight": 1.2}
+    return _set("type 2 diabetes", values, start_day, None, f"type 2 diabetes {_when(start_day, None)}")
+
+
+def dietary_calcium(mg_day: float = 800.0) -> Scenario:
+    """Dietary calcium intake (mg/day) for the whole run (the reference adult eats 800 mg/day)."""
+    if mg_day < 0:
+        raise ScenarioError(f"dietary_calcium: mg_day must be >= 0, got {mg_day}")
+    return Scenario(f"diet Ca {mg_day:g} mg/day", {"Ca_diet": float(mg_day)})
+
+
+# -------------------------------------------------------------------------------- interventions
+def omega3(dose_g_day: float = 2.0, start_day: float = 0.0, stop_day: float | None = None) -> Scenario:
+    """Omega-3 supplement: ``dose_g_day`` g/day EPA+DHA on top of the diet."""
+    if dose_g_day < 0:
+        raise ScenarioError(f"omega3: dose_g_day must be >= 0, got {dose_g_day}")
+    return _set(
+        f"omega-3 {dose_g_day:g} g/day",
+        {"omega3_supp": dose_g_day},
+        start_day,
+        stop_day,
+        f"EPA+DHA {dose_g_day:g} g/day {_when(start_day, stop_day)}",
+    )
+
+
+def resistance_training(
+    sessions_per_week: float = 3.0,
+    intensity: float = 0.8,
+    start_day: float = 0.0,
+    stop_day: float | None = None,
+) -> Scenario:
+    """Progressive resistance training: dose = (sessions/3) x (intensity/0.8)^2.
+
+    ``intensity`` is the load as a fraction of one-repetition maximum; the skeleton responds to
+    strain magnitude more than to repetitions, hence the square.
+    """
+    if sessions_per_week < 0 or not 0 <= intensity <= 1:
+        raise ScenarioError(
+            f"resistance_training: need sessions_per_week >= 0 and 0 <= intensity <= 1 (fraction of 1RM), "
+            f"got {sessions_per_week}, {intensity}"
+        )
+    dose = sessions_per_week / 3.0 * (intensity / 0.8) ** 2
+    return _set(
+        f"resistance training {sessions_per_week:g}x/wk at {intensity:.0%} 1RM",
+        {"training": dose},
+        start_day,
+        stop_day,
+        f"training dose {dose:.3g} {_when(start_day, stop_day)}",
+    )
+
+
+def polyphenols(
+    nfkb_inhibition: float = 0.05, start_day: float = 0.0, stop_day: float | None = None
+) -> Scenario:
+    """Polyphenols (curcumin, green-tea catechins) as fractional NF-kB inhibition.
+
+    The default 5 % reflects poor oral bioavailability: in trials these supplements do not move
+    CRP or IL-6 measurably (clinical target T10).
+    """
+    if not 0 <= nfkb_inhibition < 1:
+        raise ScenarioError(f"polyphenols: nfkb_inhibition must be in [0, 1), got {nfkb_inhibition}")
+    return _set(
+        "polyphenols",
+        {"nfkb_inhibition": nfkb_inhibition},
+        start_day,
+        stop_day,
+        f"NF-kB inhibition {nfkb_inhibition:g} {_when(start_day, stop_day)}",
+    )
+
+
+def vitamin_d(iu_day: float = 1000.0, start_day: float = 0.0, stop_day: float | None = None) -> Scenario:
+    """Vitamin D3 supplement in IU/day."""
+    if iu_day < 0:
+        raise ScenarioError(f"vitamin_d: iu_day must be >= 0, got {iu_day}")
+    return _set(
+        f"vitamin D {iu_day:g} IU/day",
+        {"vitD_supp": iu_day},
+        start_day,
+        stop_day,
+        f"vitamin D3 {iu_day:g} IU/day {_when(start_day, stop_day)}",
+    )
+
+
+def magnesium(mg_day: float = 300.0, start_day: float = 0.0, stop_day: float | None = None) -> Scenario:
+    """Magnesium supplement in mg/day."""
+    if mg_day < 0:
+        raise ScenarioError(f"magnesium: mg_day must be >= 0, got {mg_day}")
+    return _set(
+        f"magnesium {mg_day:g} mg/day",
+        {"Mg_supp": mg_day},
+        start_day,
+        stop_day,
+        f"Mg {mg_day:g} mg/day {_when(start_day, stop_day)}",
+    )
+
+
+def calcium(mg_day: float = 1000.0, start_day: float = 0.0, stop_day: float | None = None) -> Scenario:
+    """Calcium supplement in mg/day, on top of the diet (see :func:`dietary_calcium`)."""
+    if mg_day < 0:
+        raise ScenarioError(f"calcium: mg_day must be >= 0, got {mg_day}")
+    return _set(
+        f"calcium {mg_day:g} mg/day",
+        {"Ca_supp": mg_day},
+        start_day,
+        stop_day,
+        f"Ca {mg_day:g} mg/day {_when(start_day, stop_day)}",
+    )
+
+
+def metabolic_improvement(
+    fraction: float = 0.5, start_day: float = 0.0, stop_day: float | None = None
+) -> Scenario:
+    """Diet/exercise/drug improvement of metabolism: insulin resistance, glycaemia and adipose
+    inflammation fall by ``fraction`` of whatever the condition sets; body weight is left unchanged
+    (weight loss itself unloads the skeleton)."""
+    if not 0 <= fraction <= 1:
+        raise ScenarioError(f"metabolic_improvement: fraction must be in [0, 1], got {fraction}")
+    return _set(
+        f"metabolic improvement {fraction:.0%}",
+        {"metabolic_improvement": fraction},
+        start_day,
+        stop_day,
+        f"metabolic drivers x{1 - fraction:g} {_when(start_day, stop_day)}",
+    )
+
+
+ANTI_TNF_REGIMENS = {"adalimumab": (40.0, 14.0)}
+"""Anti-TNF regimens: drug -> (dose mg, interval days); the model's PK parameters are adalimumab's."""
+
+
+def anti_tnf(
+    start_day: float = 0.0,
+    stop_day: float | None = None,
+    *,
+    drug: str = "adalimumab",
+    dosing: str = "average",
+) -> Scenario:
+    """Anti-TNF therapy (adalimumab 40 mg s.c. every 14 days).
+
+    ``dosing="average"`` gives the mean rate of the regimen (2.86 mg/day; fast, and the trough-to-
+    peak swing of a 14-day half-life drug is small); ``dosing="doses"`` gives each injection as a
+    one-day window (until ``stop_day``, or for 10 years).
+    """
+    if drug not in ANTI_TNF_REGIMENS:
+        raise ScenarioError(f"anti_tnf: drug must be one of {list(ANTI_TNF_REGIMENS)}, got {drug!r}")
+    dose, interval = ANTI_TNF_REGIMENS[drug]
+    if dosing == "average":
+        return _set(
+            f"anti-TNF ({drug})",
+            {"antiTNF_rate": dose / interval},
+            start_day,
+            stop_day,
+            f"{drug} {dose:g} mg every {interval:g} days {_when(start_day, stop_day)}",
+        )
+    if dosing != "doses":
+        raise ScenarioError(f"anti_tnf: dosing must be 'average' or 'doses', got {dosing!r}")
+    _check_times("anti_tnf", start_day, stop_day)
+    span = (stop_day - start_day) if stop_day is not None else 3652.5
+    count = max(1, int(math.ceil(span / interval)))
+    sc = Scenario.doses(
+        "antiTNF_rate", dose, start=float(start_day), interval=interval, duration=1.0, count=count
+    )
+    return Scenario(
+        f"anti-TNF ({drug}, doses)",
+        {},
+        sc.windows,
+        f"{count} injections of {dose:g} mg every {interval:g} days",
+    )
+
+
+REGISTRY: dict[str, Callable[[], Scenario]] = {
+    "healthy": healthy,
+    "menopause": menopause,
+    "ageing": ageing,
+    "rheumatoid_arthritis": rheumatoid_arthritis,
+    "low_grade_inflammation": low_grade_inflammation,
+    "metabolic_syndrome": metabolic_syndrome,
+    "type2_diabetes": type2_diabetes,
+    "dietary_calcium": dietary_calcium,
+    "omega3": omega3,
+    "resistance_training": resistance_training,
+    "polyphenols": polyphenols,
+    "vitamin_d": vitamin_d,
+    "magnesium": magnesium,
+    "calcium": calcium,
+    "metabolic_improvement": metabolic_improvement,
+    "anti_tnf": anti_tnf,
+    "ra_anti_tnf": lambda: rheumatoid_arthritis("high") + anti_tnf(),
+}
+"""Scenario name -> zero-argument constructor (each function's defaults), for ``bonemodel simulate``."""

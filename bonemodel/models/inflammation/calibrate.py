@@ -1,0 +1,152 @@
+"""Calibrate the inflammation model's free gains to the clinical targets' bands.
+
+The fit is a bounded least-squares problem (``scipy.optimize.least_squares``, trust-region
+reflective) in the log of each calibrated parameter. Each calibrated target contributes the
+distance of our value outside its band (shrunk by ``MARGIN``), in band widths (weighted ``MISS_WEIGHT``), plus a small pull (``CENTRE_WEIGHT``)
+towards the middle of finite bands so the optimum is not on a band edge. Starting points are the
+parameter file's values and, with ``starts > 1``, points drawn from a seeded log-uniform
+distribution inside the bounds; the best fit wins. Nothing is written: :func:`main` prints the
+values to copy into ``parameters/inflammation_*.toml`` and the targets table.
+
+    python -m bonemodel.models.inflammation.calibrate [--starts 1] [--seed 1] [--max-nfev 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import least_squares
+
+from ...model import Model
+from .targets import TARGETS, evaluate
+
+CALIBRATED: dict[str, tuple[float, float, str]] = {
+    "a_RA": (1.0, 30.0, "cytokines"),
+    "n_CRP": (0.7, 1.5, "cytokines"),
+    "e_RANKL": (0.05, 4.0, "estrogen"),
+    "e_OBu": (0.01, 3.0, "estrogen"),
+    "c_RANKL": (1e-3, 2.0, "couplings"),
+    "c_OB": (1e-3, 4.0, "couplings"),
+    "c_OPG": (1e-3, 1.0, "couplings"),
+    "c_OBa_apop": (1e-3, 2.0, "couplings"),
+    "n_PTH": (0.05, 1.0, "mineral"),
+    "lam_OB": (0.02, 0.2, "sites"),
+    "w_Wnt": (0.05, 4.0, "mechanical"),
+    "w_train": (0.02, 1.0, "mechanical"),
+    "k_acc": (0.0005, 0.02, "mechanical"),
+    "beta_CRP": (1e-3, 0.5, "outputs"),
+    "beta_AGE": (1e-3, 2.0, "outputs"),
+}
+"""Parameter -> (lower, upper, parameter file module): the gains no measurement fixes."""
+
+CENTRE_WEIGHT = 0.15
+"""Weight of the pull towards a finite band's centre (in band widths)."""
+MISS_WEIGHT = 30.0
+"""Weight of the distance outside a band (in band widths): a miss costs far more than an off-centre hit."""
+MARGIN = 0.03
+"""The fit aims inside each band by this fraction of its width, so that the balance between the
+centre pulls of competing targets does not leave a target a hair outside its edge."""
+
+
+@dataclass
+class Calibration:
+    """Result of :func:`calibrate`: fitted values, the targets table and the optimiser's report."""
+
+    values: dict[str, float]
+    table: pd.DataFrame
+    cost: float
+    nfev: int
+    seconds: float
+    message: str
+
+    def toml_snippets(self) -> str:
+        """The fitted values as lines to paste into each parameter file."""
+        lines = []
+        for name, value in self.values.items():
+            module = CALIBRATED[name][2]
+            lines.append(f"parameters/inflammation_{module}.toml  [parameters.{name}]  value = {value:.6g}")
+        return "\n".join(lines)
+
+
+def _residuals(table: pd.DataFrame) -> np.ndarray:
+    out = []
+    for t, (_, row) in zip([t for t in TARGETS if t.calibrated], table.iterrows()):
+        value = row["ours"]
+        finite = math.isfinite(t.low) and math.isfinite(t.high)
+        width = (t.high - t.low) if finite else max(abs(t.low if math.isfinite(t.low) else t.high), 1.0)
+        if not math.isfinite(value):
+            out += [1e3, 0.0]
+            continue
+        margin = MARGIN * width
+        low = t.low + margin if math.isfinite(t.low) else t.low
+        high = t.high - margin if math.isfinite(t.high) else t.high
+        miss = value - low if value < low else value - high if value > high else 0.0
+        out.append(MISS_WEIGHT * miss / width)
+        out.append(CENTRE_WEIGHT * (value - 0.5 * (t.low + t.high)) / width if finite else 0.0)
+    return np.asarray(out)
+
+
+def calibrate(
+    model: Model | None = None,
+    *,
+    parameters: dict[str, tuple[float, float, str]] | None = None,
+    starts: int = 1,
+    seed: int = 1,
+    max_nfev: int = 200,
+) -> Calibration:
+    """Fit the calibrated parameters to the targets' bands (reproducible: seeded, deterministic)."""
+    if model is None:
+        from ...models import load_model
+
+        model = load_model("inflammation")
+    spec = CALIBRATED if parameters is None else parameters
+    names = list(spec)
+    lo = np.log([spec[n][0] for n in names])
+    hi = np.log([spec[n][1] for n in names])
+    ids = [t.id for t in TARGETS if t.calibrated]
+
+    def fun(z: np.ndarray) -> np.ndarray:
+        values = dict(zip(names, np.exp(z)))
+        return _residuals(evaluate(model, values, ids=ids))
+
+    x0 = np.clip(np.log([model.parameters[n].value for n in names]), lo + 1e-9, hi - 1e-9)
+    rng = np.random.default_rng(seed)
+    starts_z = [x0] + [rng.uniform(lo, hi) for _ in range(max(0, starts - 1))]
+    began = time.perf_counter()
+    best, nfev = None, 0
+    for z0 in starts_z:
+        res = least_squares(
+            fun, z0, bounds=(lo, hi), method="trf", diff_step=1e-3, x_scale=1.0, max_nfev=max_nfev
+        )
+        nfev += res.nfev
+        if best is None or res.cost < best.cost:
+            best = res
+    values = {n: float(v) for n, v in zip(names, np.exp(best.x))}
+    table = evaluate(model, values)
+    return Calibration(values, table, float(best.cost), nfev, time.perf_counter() - began, str(best.message))
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--starts", type=int, default=1, help="number of starting points (1: the file's values)"
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--max-nfev", type=int, default=200)
+    args = parser.parse_args(argv)
+    cal = calibrate(starts=args.starts, seed=args.seed, max_nfev=args.max_nfev)
+    pd.set_option("display.width", 200)
+    print(f"cost {cal.cost:.4g} after {cal.nfev} evaluations, {cal.seconds:.1f} s ({cal.message})\n")
+    print("values to put in the parameter files:")
+    print(cal.toml_snippets())
+    print()
+    print(cal.table[["id", "low", "high", "ours", "met", "missed_by"]].to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
