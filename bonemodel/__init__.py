@@ -28,6 +28,7 @@ from .parameters import Param, ParameterSet, load_parameters  # noqa: E402
 from .scenario import Scenario  # noqa: E402
 from .simulate import SteadyState, simulate, steady_state  # noqa: E402
 from .solution import Solution  # noqa: E402
+from .sweep import sweep  # noqa: E402
 
 __all__ = [
     "BonemodelError",
@@ -56,4 +57,5 @@ __all__ = [
     "sensitivity",
     "simulate",
     "steady_state",
+    "sweep",
 ]

@@ -61,9 +61,7 @@ def parse_ranges(model: Model, params: Mapping[str, Any]) -> list[Range]:
             low, high, dist = model.parameters.ranges([name])[name]
             spec = (low, high, "log" if dist == "loguniform" else "linear")
         if not isinstance(spec, (tuple, list)) or len(spec) not in (2, 3):
-            raise ParameterError(
-                f"range of '{name}' must be (low, high) or (low, high, 'log'), got {spec!r}"
-            )
+            raise ParameterError(f"range of '{name}' must be (low, high) or (low, high, 'log'), got {spec!r}")
         try:
             low, high = float(spec[0]), float(spec[1])
         except (TypeError, ValueError):
@@ -103,7 +101,9 @@ def unit_samples(design: str, n: int | None, d: int, *, seed: int = 0) -> np.nda
     ``sobol`` needs ``n`` a power of two (its balance properties hold only then).
     """
     if design not in DESIGNS:
-        raise ParameterError(f"unknown design '{design}'{suggest(design, DESIGNS)}; choose one of {list(DESIGNS)}")
+        raise ParameterError(
+            f"unknown design '{design}'{suggest(design, DESIGNS)}; choose one of {list(DESIGNS)}"
+        )
     if n is None or isinstance(n, bool) or int(n) != n or n < 1:
         raise ParameterError(f"n must be a positive integer for design '{design}', got {n!r}")
     n = int(n)
@@ -166,7 +166,9 @@ def check_frame(model: Model, frame: pd.DataFrame) -> pd.DataFrame:
     """Check a user table of parameter sets: known names, numeric values; reindex 0..n-1."""
     known = model.parameter_names + model.input_names
     if frame.shape[1] == 0 or frame.shape[0] == 0:
-        raise ParameterError("the DataFrame of parameter sets is empty; give one column per parameter and a row per set")
+        raise ParameterError(
+            "the DataFrame of parameter sets is empty; give one column per parameter and a row per set"
+        )
     for col in frame.columns:
         if col not in known:
             raise ParameterError(

@@ -1,10 +1,11 @@
-"""Where the chunks of a sweep run: in this process, in local processes, or on a Dask cluster.
+"""Where the chunks of a sweep run: in this process, local threads or processes, or on Dask.
 
-All three take the same task function and the same chunks, and hand every finished chunk
+All take the same task function and the same chunks, and hand every finished chunk
 back to the caller (in the parent process) as soon as it is done, so results can be
 written to disk while the rest run. Local processes use the ``spawn`` start method
 (safe with threads, on every platform, and identical to what Dask workers see) and keep
-at most two chunks per worker in flight, so memory stays bounded however long the sweep.
+at most two chunks per worker in flight, so memory stays bounded however long the sweep. Threads serve the numba solver, which
+releases the GIL: they start instantly, where spawning processes costs seconds.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ def run_serial(task: Callable, plan: Any, chunks: Sequence[Chunk]) -> Iterator[t
         yield index, task(plan, payload)
 
 
-def run_processes(task: Callable, plan: Any, chunks: Sequence[Chunk], workers: int) -> Iterator[tuple[int, Any]]:
+def run_processes(
+    task: Callable, plan: Any, chunks: Sequence[Chunk], workers: int
+) -> Iterator[tuple[int, Any]]:
     """Run chunks in ``workers`` spawned local processes; yield them as they finish."""
     import multiprocessing as mp
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -62,6 +65,29 @@ def run_processes(task: Callable, plan: Any, chunks: Sequence[Chunk], workers: i
                     os.environ.pop(k, None)
 
 
+def run_threads(
+    task: Callable, plan: Any, chunks: Sequence[Chunk], workers: int
+) -> Iterator[tuple[int, Any]]:
+    """Run chunks on ``workers`` threads; worthwhile only when the task releases the GIL (numba)."""
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+    pending = list(chunks)[::-1]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bonemodel-sweep") as pool:
+        running = {}
+        try:
+            while pending or running:
+                while pending and len(running) < 2 * workers:
+                    index, payload = pending.pop()
+                    running[pool.submit(task, plan, payload)] = index
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    index = running.pop(fut)
+                    yield index, fut.result()
+        finally:
+            for fut in running:
+                fut.cancel()
+
+
 def run_dask(task: Callable, plan: Any, chunks: Sequence[Chunk], client: Any) -> Iterator[tuple[int, Any]]:
     """Run chunks on a ``dask.distributed.Client`` (local or remote); yield them as they finish."""
     try:
@@ -70,14 +96,17 @@ def run_dask(task: Callable, plan: Any, chunks: Sequence[Chunk], client: Any) ->
         raise ImportError(
             "client= needs dask.distributed; install it with `pip install bonemodel[sweep]`"
         ) from None
+    import uuid
+
     plan_future = client.scatter(plan, broadcast=True)
+    run_id = uuid.uuid4().hex[:12]  # fresh keys: Dask must never hand back another sweep's chunk
     workers = max(1, len(client.scheduler_info().get("workers", {})))
     pending = list(chunks)[::-1]
     futures = {}
 
     def submit() -> None:
         index, payload = pending.pop()
-        fut = client.submit(task, plan_future, payload, pure=False, key=f"bonemodel-chunk-{index}-{id(plan)}")
+        fut = client.submit(task, plan_future, payload, pure=False, key=f"bonemodel-chunk-{run_id}-{index}")
         futures[fut] = index
 
     ac = as_completed()

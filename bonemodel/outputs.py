@@ -191,8 +191,8 @@ def parse_outputs(
     outputs: list[Output] = []
     for spec in specs:
         outputs.extend(ctx.parse(spec))
-    names = [o.name for o in outputs]
-    dup = sorted({n for n in names if names.count(n) > 1})
+    seen: set[str] = set()
+    dup = sorted({o.name for o in outputs if o.name in seen or seen.add(o.name)})
     if dup:
         raise SimulationError(f"outputs {dup} are requested more than once; list each once")
     return outputs

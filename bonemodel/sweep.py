@@ -40,8 +40,11 @@ from .solvers.batch import initial_states, solve_batch
 DEFAULT_RTOL = 1e-6
 DEFAULT_ATOL = 1e-10
 MAX_CHUNK = 2048
-_GRID_BYTES = 256 * 2**20  # cap on the dense-output buffer of one chunk
-METHODS = ("batch", "scipy")
+MIN_CHUNK = 64
+PROCESS_STARTUP_S = 3.0  # rough cost of spawning workers that import the scientific stack
+_GRID_BYTES = 24 * 2**20  # per chunk: bigger output buffers cost more in page faults than they save
+METHODS = ("batch", "numba", "numpy", "scipy")
+NUMBA_MIN_MEMBERS = 256  # below this, compiling (once per machine) costs more than it saves
 
 
 def sweep(
@@ -63,6 +66,7 @@ def sweep(
     atol: float = DEFAULT_ATOL,
     method: str = "batch",
     chunk_size: int | None = None,
+    executor: str = "auto",
 ) -> pd.DataFrame:
     """Simulate ``model`` for every parameter set of a design; one row of outputs per set.
 
@@ -88,7 +92,8 @@ def sweep(
         Output specs (see :mod:`bonemodel.outputs`): ``"NAME@T"``, ``"pct_change(NAME@T)"``,
         ``"max(NAME)"``, ..., or callables on the solution frame. Default: final states.
     workers
-        Local processes (default: all cores when there is more than one chunk); 1 = serial.
+        Local workers; 1 = serial. Default: all cores (with processes, the first chunk
+        runs here and the rest goes to processes only if it outweighs their start-up).
     client
         A ``dask.distributed.Client``; chunks then run on its cluster.
     out
@@ -101,10 +106,14 @@ def sweep(
     rtol, atol
         Tolerances every member meets on its own (recorded in ``attrs``).
     method
-        ``"batch"`` (batched RODAS4, the default) or ``"scipy"`` (one ``simulate`` call per
-        member: odeint/LSODA; the reference path).
+        ``"batch"`` (default: the batched RODAS4 solver, compiled with numba when it is
+        installed and the sweep has at least 256 members, else pure numpy), ``"numba"``,
+        ``"numpy"``, or ``"scipy"`` (odeint/LSODA one member at a time: the reference path).
     chunk_size
         Members integrated together (default: up to 2048, fewer to keep every worker busy).
+    executor
+        Local workers: ``"threads"``, ``"processes"`` or ``"auto"`` (threads for the numba
+        solver, which releases the GIL and needs no start-up; processes otherwise).
 
     Returns
     -------
@@ -122,10 +131,21 @@ def sweep(
         raise SimulationError(f"unknown sweep method '{method}'; choose one of {list(METHODS)}")
     if not (np.isfinite(rtol) and 0 < rtol < 1) or not (np.isfinite(atol) and atol > 0):
         raise SimulationError(f"need 0 < rtol < 1 and atol > 0, got rtol={rtol}, atol={atol}")
+    if executor not in ("auto", "threads", "processes"):
+        raise SimulationError(f"unknown executor '{executor}'; choose 'auto', 'threads' or 'processes'")
+    if workers is not None and (isinstance(workers, bool) or int(workers) != workers or workers < 1):
+        raise SimulationError(f"workers must be a positive integer, got {workers!r}")
     table = make_design(model, params, n=n, design=design, seed=seed)
     plan = build_plan(model, table, scenario=scenario, t_end=t_end, outputs=outputs, rtol=rtol, atol=atol)
-    plan.method = method
     total = len(table)
+    plan.method = _choose_method(method, total)
+    if plan.method == "numba":
+        from .compile_numba import load_from_source, numba_key, numba_source
+
+        plan.numba_key = numba_key(plan.compiled)
+        plan.numba_source = numba_source(model, plan.compiled)
+        # Compile (or load from the disk cache) once here, so local workers only load it.
+        load_from_source(plan.numba_source, plan.numba_key, plan.compiled.name)
     if out is not None and resume:
         from pathlib import Path
 
@@ -154,22 +174,24 @@ def sweep(
 
     starts = range(0, total, chunk_size)
     values = table.to_numpy(dtype=float)
-    chunks = [
-        (i, (s, values[s : s + chunk_size])) for i, s in enumerate(starts) if i not in done
-    ]
+    chunks = [(i, (s, values[s : s + chunk_size])) for i, s in enumerate(starts) if i not in done]
     results: dict[int, pd.DataFrame] = {}
-    from .executors import Progress, run_dask, run_processes, run_serial
+    from .executors import Progress, run_dask, run_processes, run_serial, run_threads
 
     done_members = total - sum(len(p[1]) for _, p in chunks)
     bar = Progress(total, done_members, progress and bool(chunks), f"sweep {model.name}")
+    threads = executor == "threads" or (executor == "auto" and plan.method == "numba")
+    n_local = _default_workers() if workers is None else int(workers)
     if client is not None:
         stream = run_dask(run_chunk, plan, chunks, client)
-    elif workers is None and len(chunks) > 1 and _default_workers() > 1:
-        stream = run_processes(run_chunk, plan, chunks, _default_workers())
-    elif workers is not None and workers > 1 and len(chunks) > 1:
-        stream = run_processes(run_chunk, plan, chunks, int(workers))
-    else:
+    elif n_local <= 1 or len(chunks) <= 1:
         stream = run_serial(run_chunk, plan, chunks)
+    elif threads:
+        stream = run_threads(run_chunk, plan, chunks, n_local)
+    elif workers is None:
+        stream = _adaptive(plan, chunks, n_local)
+    else:
+        stream = run_processes(run_chunk, plan, chunks, n_local)
     try:
         for index, frame in stream:
             if cp is not None:
@@ -181,6 +203,8 @@ def sweep(
         bar.close()
     if cp is not None:
         frame = cp.read()
+    elif len(results) == 1:
+        frame = next(iter(results.values()))
     else:
         frame = pd.concat([results[i] for i in sorted(results)]) if results else _empty(plan, table)
     frame.attrs = {**meta, "wall_time_s": _time.perf_counter() - started}
@@ -207,7 +231,9 @@ class Plan:
     rtol: float
     atol: float
     scenario: Scenario
-    method: str = "batch"
+    method: str = "numpy"
+    numba_source: str = ""
+    numba_key: str = ""
 
     @property
     def bytes_per_member(self) -> int:
@@ -264,10 +290,35 @@ def build_plan(
 
 
 def default_chunk_size(total: int, workers: int, bytes_per_member: int) -> int:
-    """Large chunks amortise numpy's per-call cost; enough chunks keep every worker busy."""
-    per_worker = math.ceil(total / max(1, workers))
-    size = min(MAX_CHUNK, max(1, per_worker), max(1, _GRID_BYTES // max(1, bytes_per_member)))
-    return max(1, size)
+    """Large chunks amortise numpy's per-call cost; four chunks per worker balance the load.
+
+    The output buffers of a chunk stay under ~24 MiB whatever the output grid (fresh large
+    arrays cost page faults; smaller ones are reused by the allocator).
+    """
+    per_worker = math.ceil(total / (4 * max(1, workers))) if workers > 1 else total
+    size = min(MAX_CHUNK, max(MIN_CHUNK, per_worker), max(1, _GRID_BYTES // max(1, bytes_per_member)))
+    return max(1, min(size, total))
+
+
+def _adaptive(plan: Plan, chunks: list, workers: int):
+    """Default execution: time the first chunk here; start processes only if the rest is worth it.
+
+    Spawning workers costs seconds (each imports numpy, scipy, sympy and pandas), which
+    is more than a small sweep takes on one core.
+    """
+    from .executors import run_processes
+
+    start = _time.perf_counter()
+    index, frame = chunks[0][0], run_chunk(plan, chunks[0][1])
+    per_member = (_time.perf_counter() - start) / max(1, len(frame))
+    yield index, frame
+    rest = chunks[1:]
+    remaining = per_member * sum(len(p[1]) for _, p in rest)
+    if remaining > PROCESS_STARTUP_S * 2:
+        yield from run_processes(run_chunk, plan, rest, workers)
+    else:
+        for i, payload in rest:
+            yield i, run_chunk(plan, payload)
 
 
 # --------------------------------------------------------------------------- one chunk
@@ -277,34 +328,73 @@ def run_chunk(plan: Plan, payload: tuple[int, np.ndarray]) -> pd.DataFrame:
     """Integrate one chunk of members and return its rows (parameters, outputs, status)."""
     first, values = payload
     values = np.asarray(values, dtype=float).reshape(-1, len(plan.columns))
-    B = values.shape[0]
-    members = np.arange(first, first + B)
+    B, d = values.shape
     status = np.array(["success"] * B, dtype=object)
-    result = np.full((len(plan.outputs), B), np.nan)
+    # One (members x columns) block in the frame's final layout: trajectory sweeps have
+    # thousands of output columns, and every extra copy of them costs.
+    numbers = np.empty((B, d + len(plan.outputs)))
+    numbers[:, :d] = values
+    numbers[:, d:] = np.nan
     P, seg_P, invalid = member_vectors(plan, values)
     for b, why in invalid.items():
         status[b] = f"failed: {why}"
     good = np.array([b not in invalid for b in range(B)], dtype=bool)
     if good.any():
         gi = np.nonzero(good)[0]
-        if plan.method == "scipy":
-            y, ok, msgs = _solve_scipy(plan, P[:, gi], seg_P[:, :, gi])
-        else:
-            y0 = initial_states(plan.compiled, P[:, gi])
-            segs = [(a, b_, seg_P[k][:, gi]) for k, (a, b_, _) in enumerate(plan.segments)]
-            res = solve_batch(plan.compiled, segs, y0, plan.times, rtol=plan.rtol, atol=plan.atol)
-            y, ok, msgs = res.y, res.ok, res.message
-        obs = observables(plan, y, seg_P[:, :, gi])
+        y, ok, msgs = _integrate(plan, P[:, gi], seg_P[:, :, gi])
+        uses_obs = any(
+            o.variable in plan.compiled.observable_names or o.kind == "callable" for o in plan.outputs
+        )
+        obs = observables(plan, y, seg_P[:, :, gi]) if uses_obs else np.zeros((0, len(gi), plan.times.size))
+        state_index = plan.compiled.state_index
+        at = [j for j, o in enumerate(plan.outputs) if o.kind == "at" and o.variable in state_index]
+        if at:
+            # Values of states at one time: a single gather for all of them.
+            rows = np.array([state_index[plan.outputs[j].variable] for j in at])
+            cols = np.searchsorted(plan.times, [plan.outputs[j].times[0] for j in at])
+            block = np.moveaxis(y, 0, 2)[:, cols, rows]  # (members, outputs), read member by member
+            at_arr = np.asarray(at)
+            if at_arr[-1] - at_arr[0] == len(at) - 1 and len(gi) == B:
+                numbers[:, d + at_arr[0] : d + at_arr[-1] + 1] = block
+            else:
+                numbers[np.ix_(gi, d + at_arr)] = block
+        gathered = set(at)
         for j, o in enumerate(plan.outputs):
-            with np.errstate(all="ignore"):
-                result[j, gi] = o.evaluate(plan.times, y, obs)
+            if j not in gathered:
+                with np.errstate(all="ignore"):
+                    numbers[gi, d + j] = o.evaluate(plan.times, y, obs)
         for k, b in enumerate(gi):
             if not ok[k]:
                 status[b] = f"failed: {msgs[k]}"
-    data: dict[str, Any] = {c: values[:, i] for i, c in enumerate(plan.columns)}
-    data.update({o.name: result[j] for j, o in enumerate(plan.outputs)})
-    data["status"] = status.astype(str)
-    return pd.DataFrame(data, index=pd.Index(members, name="member"))
+    index = pd.Index(np.arange(first, first + B), name="member")
+    columns = plan.columns + [o.name for o in plan.outputs]
+    frame = pd.DataFrame(numbers, index=index, columns=columns, copy=False)
+    frame["status"] = status.astype(str)
+    return frame
+
+
+def _integrate(plan: Plan, P: np.ndarray, seg_P: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """States (n, B, K) at the plan's times, success flags and failure messages."""
+    if plan.method == "scipy":
+        return _solve_scipy(plan, P, seg_P)
+    y0 = initial_states(plan.compiled, P)
+    segs = [(a, b, seg_P[k]) for k, (a, b, _) in enumerate(plan.segments)]
+    if plan.method == "numba":
+        from .solvers.batch_numba import solve_batch_numba
+
+        res = solve_batch_numba(
+            plan.compiled,
+            segs,
+            y0,
+            plan.times,
+            source=plan.numba_source,
+            key=plan.numba_key,
+            rtol=plan.rtol,
+            atol=plan.atol,
+        )
+    else:
+        res = solve_batch(plan.compiled, segs, y0, plan.times, rtol=plan.rtol, atol=plan.atol)
+    return res.y, res.ok, res.message
 
 
 def member_vectors(plan: Plan, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
@@ -380,7 +470,9 @@ def _solve_scipy(plan: Plan, P: np.ndarray, seg_P: np.ndarray) -> tuple[np.ndarr
             cols = np.nonzero(seg_of == k)[0]
             inside = plan.times[cols]
             times = np.union1d(np.union1d(inside, [a]), [e])
-            seg = integrate_segment(c, seg_P[k][:, b], state, times, method="odeint", rtol=plan.rtol, atol=plan.atol)
+            seg = integrate_segment(
+                c, seg_P[k][:, b], state, times, method="odeint", rtol=plan.rtol, atol=plan.atol
+            )
             if not seg.ok:
                 ok[b], msgs[b] = False, seg.message
                 break
@@ -391,6 +483,16 @@ def _solve_scipy(plan: Plan, P: np.ndarray, seg_P: np.ndarray) -> tuple[np.ndarr
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _choose_method(method: str, total: int) -> str:
+    from .compile_numba import numba_available
+
+    if method == "numba" and not numba_available():
+        raise ImportError("method='numba' needs numba; install it with `pip install bonemodel[fast]`")
+    if method == "batch":
+        return "numba" if numba_available() and total >= NUMBA_MIN_MEMBERS else "numpy"
+    return method
 
 
 def _default_workers() -> int:
@@ -407,15 +509,16 @@ def _count_workers(client: Any) -> int:
 
 
 def _metadata(model, plan: Plan, table: pd.DataFrame, design, seed, n, chunk_size) -> dict[str, Any]:
+    """Settings of the sweep, with a fingerprint of everything that determines its rows.
+
+    Kept small on purpose: pandas deep-copies ``attrs`` on most operations, so long lists
+    (output times, the full runtime vector) go into the fingerprint only.
+    """
     h = hashlib.sha256()
     h.update(pd.util.hash_pandas_object(table, index=True).to_numpy().tobytes())
     settings = {
         "model": model.name,
         "model_key": plan.compiled.key,
-        "base": plan.base.tolist(),
-        "columns": plan.columns,
-        "outputs": [o.name for o in plan.outputs],
-        "times": plan.times.tolist(),
         "scenario": plan.scenario.name,
         "windows": [vars(w) for w in plan.scenario.windows],
         "t_end": plan.t_end,
@@ -424,19 +527,34 @@ def _metadata(model, plan: Plan, table: pd.DataFrame, design, seed, n, chunk_siz
         "method": plan.method,
         "chunk_size": chunk_size,
     }
-    h.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    bulky = {
+        "base": plan.base.tolist(),
+        "columns": plan.columns,
+        "outputs": [o.name for o in plan.outputs],
+        "times": plan.times.tolist(),
+    }
+    h.update(json.dumps({**settings, **bulky}, sort_keys=True, default=str).encode())
     return {
         **settings,
         "fingerprint": h.hexdigest()[:32],
         "n_members": len(table),
+        "n_outputs": len(plan.outputs),
+        "parameters": list(plan.columns),
         "design": design,
         "seed": seed,
         "n": n,
-        "solver": BATCH_METHOD if plan.method == "batch" else "odeint (LSODA), one member at a time",
+        "solver": _SOLVERS[plan.method],
         "t_start": plan.t_start,
         "bonemodel_version": __version__,
         "citations": list(model.citations),
     }
+
+
+_SOLVERS = {
+    "numpy": BATCH_METHOD,
+    "numba": "rodas4 (numba, per-member error control)",
+    "scipy": "odeint (LSODA), one member at a time",
+}
 
 
 def _empty(plan: Plan, table: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,127 @@
+"""The ``bonemodel sweep`` subcommand.
+
+Examples::
+
+    bonemodel sweep lemaire2004 --param k_B=0.1:0.3 --param D_R=3.5e-4:1.4e-3:log --n 1000 \\
+        --output B@500 --output "pct_change(C@80)" --out results/
+    bonemodel sweep lemaire2004 --param k_B --n 64 --design sobol --scheduler tcp://10.0.0.5:8786
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import ParameterError
+
+
+def add_sweep_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``sweep`` on the ``bonemodel`` command's subparsers."""
+    p = subparsers.add_parser(
+        "sweep",
+        help="run a model over a design of parameter sets; one row of outputs per set",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("model", help="a shipped model, e.g. lemaire2004")
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=LOW:HIGH[:log]",
+        help="a swept parameter and its range; a bare NAME takes the range of the parameter file",
+    )
+    p.add_argument(
+        "--n", type=int, help="members (lhs, sobol: a power of two) or levels per parameter (grid)"
+    )
+    p.add_argument("--design", choices=("lhs", "sobol", "grid"), default="lhs")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--output", action="append", default=None, metavar="SPEC", help="e.g. C@80, pct_change(B@365), max(C)"
+    )
+    p.add_argument("--scenario", help="a named scenario of the model or of bonemodel.scenarios")
+    p.add_argument("--t-end", type=float, help="end time in days (default: the model's or the latest output)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="local processes (default: all cores)")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://host:8786")
+    p.add_argument("--out", type=Path, help="results folder (Parquet chunks; makes the sweep resumable)")
+    p.add_argument("--resume", action="store_true", help="continue the sweep stored in --out")
+    p.add_argument("--csv", type=Path, help="also write the table to this CSV file")
+    p.add_argument("--rtol", type=float, default=1e-6)
+    p.add_argument("--atol", type=float, default=1e-10)
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.set_defaults(handler=run_sweep_command)
+    return p
+
+
+def parse_param(text: str) -> tuple[str, tuple | None]:
+    """``NAME=LOW:HIGH[:log]`` -> (NAME, (LOW, HIGH[, "log"])); a bare NAME -> (NAME, None)."""
+    if "=" not in text:
+        return text.strip(), None
+    name, _, spec = text.partition("=")
+    parts = spec.split(":")
+    if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "log"):
+        raise ParameterError(f"--param {text!r}: write NAME=LOW:HIGH or NAME=LOW:HIGH:log")
+    try:
+        low, high = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise ParameterError(f"--param {text!r}: LOW and HIGH must be numbers") from None
+    return name.strip(), (low, high, "log") if len(parts) == 3 else (low, high)
+
+
+def run_sweep_command(args: argparse.Namespace) -> int:
+    """Handler of ``bonemodel sweep``: run, print a summary, write the table."""
+    from .sweep import sweep
+
+    if not args.param:
+        raise ParameterError("give at least one --param NAME=LOW:HIGH[:log]")
+    params = dict(parse_param(t) for t in args.param)
+    client = None
+    if args.scheduler:
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise ImportError("--scheduler needs dask.distributed: pip install bonemodel[sweep]") from None
+        client = Client(args.scheduler)
+    try:
+        table = sweep(
+            args.model,
+            params,
+            n=args.n,
+            design=args.design,
+            seed=args.seed,
+            scenario=args.scenario,
+            t_end=args.t_end,
+            outputs=args.output if args.output else ...,
+            workers=args.workers,
+            client=client,
+            out=str(args.out) if args.out else None,
+            resume=args.resume,
+            progress=not args.no_progress,
+            rtol=args.rtol,
+            atol=args.atol,
+        )
+    finally:
+        if client is not None:
+            client.close()
+    failed = int((table["status"] != "success").sum())
+    print(
+        f"{len(table)} members, {failed} failed, {table.attrs.get('wall_time_s', 0.0):.2f} s "
+        f"({table.attrs.get('solver', '')}, rtol {args.rtol:g}, atol {args.atol:g})"
+    )
+    if args.csv:
+        table.to_csv(args.csv)
+        print(f"table written to {args.csv}")
+    if args.out:
+        print(f"chunks, design and metadata in {args.out}")
+    if not args.csv and not args.out:
+        print(table.to_string(max_rows=20))
+    return 1 if failed == len(table) and len(table) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    parser = argparse.ArgumentParser(prog="bonemodel")
+    add_sweep_command(parser.add_subparsers())
+    ns = parser.parse_args()
+    sys.exit(ns.handler(ns))
