@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from pathlib import Path
 
 import numpy as np
 import sympy as sp
@@ -94,6 +95,57 @@ def bench_compile(name: str) -> tuple[float, float, float]:
     return cold, disk, memory
 
 
+SBML_LEMAIRE = (
+    Path(__file__).resolve().parents[1].parent
+    / "shared"
+    / "reference-models"
+    / "BIOMD0000000278_Lemaire2004.xml"
+)
+
+
+def bench_roadrunner(repeat: int) -> None:
+    """Lemaire 2004 asked for four output times: libroadrunner (CVODE, LLVM) vs ours."""
+    try:
+        import roadrunner
+    except ImportError:
+        print("\nlibroadrunner not installed (pip install bonemodel[bench]): single-run comparison skipped")
+        return
+    if not SBML_LEMAIRE.is_file():
+        print(f"\n{SBML_LEMAIRE.name} not found beside the repository: single-run comparison skipped")
+        return
+    model = bm.load_model("lemaire2004")
+    compiled = bm.compile_model(model)
+    y0 = 1.5 * compiled.initial(compiled.default_vector)
+    times = np.array([0.0, 80.0, 500.0, 2000.0])
+    rr = roadrunner.RoadRunner(str(SBML_LEMAIRE))
+    rr.integrator.relative_tolerance = RTOL
+    rr.integrator.absolute_tolerance = ATOL
+
+    def run_rr():
+        rr.reset()  # back to t = 0; setting current (not initial) values avoids a model rebuild
+        for name, value in zip(("R", "B", "C"), y0):
+            rr[f"[{name}]"] = value
+        return rr.simulate(times=times)
+
+    ref = bm.simulate(model, 2000.0, t_eval=times, y0=y0, method="Radau", rtol=1e-11, atol=1e-16)
+    rr_result = np.asarray(run_rr())[:, 1:4].T
+    print("\nsingle run, Lemaire 2004, output at days 0, 80, 500, 2000 (y0 = 1.5 x steady state)")
+    t_rr = median_time(run_rr, repeat * 20)
+    rr_err = np.max(np.abs(rr_result - ref.y) / np.abs(ref.y))
+    print(f"  libroadrunner (CVODE)      {t_rr * 1e6:8.1f} us   max rel error {rr_err:.1e}")
+    for method in ("auto", "rodas4"):
+        sol = bm.simulate(model, 2000.0, t_eval=times, y0=y0, method=method, rtol=RTOL, atol=ATOL)
+        t_ours = median_time(
+            lambda m=method: bm.simulate(model, 2000.0, t_eval=times, y0=y0, method=m, rtol=RTOL, atol=ATOL),
+            repeat * 20,
+        )
+        err = np.max(np.abs(sol.y - ref.y) / np.abs(ref.y))
+        print(
+            f"  bonemodel {sol.meta['method']:16s} {t_ours * 1e6:8.1f} us   max rel error {err:.1e}"
+            f"   time / libroadrunner's: {t_ours / t_rr:.2f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
@@ -116,6 +168,7 @@ def main() -> None:
             f"{r['ours_LSODA'] * 1e3:8.1f}ms {r['plain_LSODA'] * 1e3:9.1f}ms "
             f"{r['plain_BDF'] / r['ours_auto']:21.1f}x"
         )
+    bench_roadrunner(args.repeat)
     print("\ncompile times (s): cold / from disk cache / in memory")
     for name in CASES:
         if name in available:

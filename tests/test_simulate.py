@@ -218,3 +218,16 @@ def test_a_real_zero_crossing_is_not_clipped_away():
     m = Model("linear", (State("x", 1.0),), _params("linear", k=1.0), {"x": -k})
     sol = bm.simulate(m, 1.0 + 1e-3, raise_on_failure=False)
     assert sol.status == "failed" and "became negative" in sol.message
+
+
+@pytest.mark.parametrize("model_name", ["lemaire2004", "pivonka2008"])
+def test_rodas4_single_run_matches_tight_radau_through_a_scenario(model_name):
+    model = bm.load_model(model_name)
+    scenario = next(iter(model.scenarios))
+    ref = bm.simulate(model, 300.0, scenario=scenario, method="Radau", rtol=1e-11, atol=1e-16)
+    sol = bm.simulate(model, 300.0, scenario=scenario, method="rodas4", rtol=1e-8, atol=1e-14)
+    assert sol.meta["method"].startswith("rodas4")
+    np.testing.assert_array_equal(sol.t, ref.t)
+    scale = np.max(np.abs(ref.y), axis=1, keepdims=True)
+    assert np.max(np.abs(sol.y - ref.y) / scale) < 1e-5
+    np.testing.assert_allclose(sol.observable_values, ref.observable_values, rtol=1e-4, atol=1e-12)

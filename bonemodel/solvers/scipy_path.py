@@ -17,7 +17,8 @@ from scipy.integrate import odeint, solve_ivp
 from ..compile import CompiledModel
 
 IVP_METHODS = ("RK45", "RK23", "DOP853", "Radau", "BDF", "LSODA")
-METHODS = ("auto", "odeint") + IVP_METHODS
+METHODS = ("auto", "odeint") + IVP_METHODS + ("rodas4",)
+"""``rodas4`` is not scipy: it is the batched ensemble solver with one member (numba if installed)."""
 _IMPLICIT = {"Radau", "BDF", "LSODA"}
 
 
@@ -42,10 +43,20 @@ def integrate_segment(
     max_steps: int = 100_000,
 ) -> SegmentResult:
     """Integrate from times[0] (where y = y0) and report y at every entry of ``times``."""
-    rhs_s, jac_s = _guarded(*compiled.scalar_functions, compiled.n_states)
     plist = [float(v) for v in p]
     if method in ("auto", "odeint"):
-        return _odeint(rhs_s, jac_s, plist, y0, times, rtol, atol, max_steps)
+        # Fast path: the generated functions straight into LSODA. Only if it breaks on an
+        # exception (overflow, or a complex number from a negative base in a fractional
+        # power) is the segment redone with guarded functions that turn those into NaN, so
+        # the integrator fails cleanly and keeps the points it reached.
+        try:
+            with np.errstate(all="ignore"):
+                return _odeint(*compiled.scalar_functions, plist, y0, times, rtol, atol, max_steps)
+        except (ArithmeticError, ValueError, TypeError):
+            pass
+        guarded = _guarded(*compiled.scalar_functions, compiled.n_states)
+        return _odeint(*guarded, plist, y0, times, rtol, atol, max_steps)
+    rhs_s, jac_s = _guarded(*compiled.scalar_functions, compiled.n_states)
     return _ivp(rhs_s, jac_s, plist, y0, times, method, rtol, atol)
 
 
