@@ -54,57 +54,69 @@ OUTPUTS = ["bmd_spine_pct@3650", "bmd_hip_pct@3650"]
 """Lumbar-spine and total-hip BMD change at 10 years (% of baseline)."""
 
 
-def _x2(value: float) -> tuple[float, float, str]:
-    """x0.5 to x2 around ``value``, log-uniform: the relative span of the core ranges."""
-    return (0.5 * value, 2.0 * value, "log")
+X2 = "x0.5-x2"
+"""Range marker: x0.5 to x2 around the parameter file's current value, log-uniform
+(the relative span of the core ranges); resolved by :func:`resolve_factors`."""
+
+
+def resolve_factors(model: bm.Model, factors: Mapping[str, tuple | str]) -> dict[str, tuple]:
+    """Ranges of the study, with each ``X2`` taken around the model's current value."""
+    out: dict[str, tuple] = {}
+    for name, spec in factors.items():
+        if spec == X2:
+            value = model.parameters[name].value
+            out[name] = (0.5 * value, 2.0 * value, "log")
+        else:
+            out[name] = spec
+    return out
 
 
 # Factors of the RA study. Values are those of parameters/inflammation_*.toml.
-RA_FACTORS: dict[str, tuple] = {
-    # immune activation per unit of RA activity: calibrated (1.80), x0.5-x2
-    "a_RA": _x2(1.79868),
+RA_FACTORS: dict[str, tuple | str] = {
+    # immune activation per unit of RA activity: calibrated, x0.5-x2 around the file value
+    "a_RA": X2,
     # autocrine TNF/IL-1 amplification of NF-kB: assumed 1.0, file range [0, 2] (uniform)
     "g_auto": (0.0, 2.0),
     # cytokine -> bone couplings (calibrated or assumed gains), x0.5-x2
-    "c_RANKL": _x2(0.0141365),
-    "c_OPG": _x2(0.118052),
-    "c_OBa_apop": _x2(0.0546261),
-    "c_OCp_TNF": _x2(0.02),
-    "c_OCa_IL1": _x2(0.02),
-    "w_R6": _x2(0.5),
+    "c_RANKL": X2,
+    "c_OPG": X2,
+    "c_OBa_apop": X2,
+    "c_OCp_TNF": X2,
+    "c_OCa_IL1": X2,
+    "w_R6": X2,
     # skeletal sites: turnover rates and trabecular fractions, file ranges (physiological spans)
     "tau_trab": (0.15, 0.35),
     "tau_cort": (0.02, 0.06),
     "f_spine_trab": (0.3, 0.7),
     "f_hip_trab": (0.15, 0.5),
-    # osteoblast-lineage time scale (calibrated 0.075), x0.5-x2
-    "lam_OB": _x2(0.0752018),
+    # osteoblast-lineage time scale (calibrated), x0.5-x2
+    "lam_OB": X2,
     # mechanostat strength (RA lowers habitual loading): assumed 1.0, x0.5-x2
-    "s_Scl": _x2(1.0),
+    "s_Scl": X2,
 }
 
 # Factors of the menopause study.
-MENOPAUSE_FACTORS: dict[str, tuple] = {
+MENOPAUSE_FACTORS: dict[str, tuple | str] = {
     # estradiol decline time constant: assumed 0.004/day, x0.5-x2
-    "k_E2": _x2(0.004),
+    "k_E2": X2,
     # estrogen-deficiency effects on the bone cells (calibrated or assumed), x0.5-x2
-    "e_RANKL": _x2(0.179238),
-    "e_OPG": _x2(0.3),
-    "e_OCa": _x2(0.5),
-    "e_OBa": _x2(0.3),
-    "e_OBu": _x2(0.248001),
+    "e_RANKL": X2,
+    "e_OPG": X2,
+    "e_OCa": X2,
+    "e_OBa": X2,
+    "e_OBu": X2,
     # T-cell cytokines from estrogen deficiency, and their couplings to bone, x0.5-x2
-    "e_imm": _x2(0.1),
-    "c_RANKL": _x2(0.0141365),
-    "c_OPG": _x2(0.118052),
-    "c_OBa_apop": _x2(0.0546261),
+    "e_imm": X2,
+    "c_RANKL": X2,
+    "c_OPG": X2,
+    "c_OBa_apop": X2,
     # skeletal sites, file ranges; lineage time scale and mechanostat, x0.5-x2
     "tau_trab": (0.15, 0.35),
     "tau_cort": (0.02, 0.06),
     "f_spine_trab": (0.3, 0.7),
     "f_hip_trab": (0.15, 0.5),
-    "lam_OB": _x2(0.0752018),
-    "s_Scl": _x2(1.0),
+    "lam_OB": X2,
+    "s_Scl": X2,
 }
 
 STUDIES = {
@@ -336,8 +348,9 @@ def reproduce(out: Path, *, quick: bool = False) -> pd.DataFrame:
     # Quick designs stay under 256 runs, where the sweep uses numpy and compiles nothing.
     n_morris, n_sobol = (4, 8) if quick else (20, 256)
     rows: list[dict] = []
-    for study, (make_scenario, factors) in STUDIES.items():
+    for study, (make_scenario, spec) in STUDIES.items():
         scenario = make_scenario()
+        factors = resolve_factors(model, spec)
         local = local_attributable(model, scenario)
         morris, sobol, values = global_study(model, scenario, factors, n_morris=n_morris, n_sobol=n_sobol)
         drift = healthy_drift(model, factors)

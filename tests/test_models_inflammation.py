@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 
 import numpy as np
 import pytest
@@ -129,24 +128,9 @@ def test_every_calibrated_parameter_is_marked_calibrated(model):
         assert re.search(r"\b[TMC]\d", p.note), f"{name}: note should name its targets"
 
 
-def test_ten_years_simulate_well_under_a_second(model):
-    simulate(model, 10 * YEAR, scenario=S.rheumatoid_arthritis())  # compiled and warm
-    for sc in (
-        S.rheumatoid_arthritis() + S.anti_tnf(start_day=180),
-        S.menopause() + S.calcium(),
-        S.type2_diabetes(),
-    ):
-        start = time.perf_counter()
-        simulate(model, 10 * YEAR, scenario=sc)
-        assert time.perf_counter() - start < 0.5
-
-
 # -------------------------------------------------------------------------------- targets
-KNOWN_MISSES = {
-    "T2_persistent": "2-year hip loss in persistently active RA -5.496 % vs band -10 to -5.5 (missed by 0.004 "
-    "points): with one systemic cell population the hip/spine loss ratio is fixed by the site mixes, and the "
-    "12-month spine loss (T2_spine, -3.48 %) sits at the other edge; the mechanostat feedback slows the second year",
-}
+KNOWN_MISSES: dict[str, str] = {}
+"""Targets the calibrated model misses, each with its measured number and reason (none at present)."""
 
 
 @pytest.mark.parametrize(

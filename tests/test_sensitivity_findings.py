@@ -103,7 +103,7 @@ def inflammation():
     "factors", [flagship.RA_FACTORS, flagship.MENOPAUSE_FACTORS], ids=["RA", "menopause"]
 )
 def test_global_factors_leave_the_healthy_steady_state_unchanged(inflammation, factors):
-    assert flagship.healthy_drift(inflammation, factors) < 1e-6
+    assert flagship.healthy_drift(inflammation, flagship.resolve_factors(inflammation, factors)) < 1e-6
 
 
 @pytest.mark.slow
@@ -125,7 +125,8 @@ def test_disease_activity_and_estrogen_effects_on_osteoblasts_lead_the_local_ana
     [("RA", {"a_RA"}), ("menopause", {"e_OBa", "e_OBu"})],
 )
 def test_sobol_total_indices_rank_the_disease_drivers_first(inflammation, study, leaders):
-    make, factors = flagship.STUDIES[study]
+    make, spec = flagship.STUDIES[study]
+    factors = flagship.resolve_factors(inflammation, spec)
     _, sobol, values = flagship.global_study(inflammation, make(), factors, n_morris=4, n_sobol=32)
     order = _order(sobol, "bmd_spine_pct@3650", "ST")
     assert set(order[: len(leaders)]) == leaders

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import bonemodel.sweep as sweep_module
 from bonemodel.checkpoint import load_results
 from bonemodel.errors import ModelError, ParameterError, SimulationError
 from bonemodel.model import Model, State, symbols
@@ -170,7 +169,8 @@ def test_bad_input_fails_before_any_simulation(monkeypatch, params, kwargs, erro
     def boom(*args, **kw):
         raise AssertionError("a simulation ran before the input was checked")
 
-    monkeypatch.setattr(sweep_module, "run_chunk", boom)
+    # bm.sweep is the function; the module it lives in is reached through sys.modules
+    monkeypatch.setattr(sys.modules["bonemodel.sweep"], "run_chunk", boom)
     options = {"n": 10, "workers": 1, "progress": False, "t_end": 60.0, **kwargs}
     with pytest.raises(error, match=message):
         sweep(three_cell_model(), params, **options)
