@@ -26,7 +26,7 @@ from sympy.printing.pycode import PythonCodePrinter
 from .errors import ModelError
 from .model import TIME, Model
 
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 _MEMORY_CACHE: dict[str, str] = {}
 
 
@@ -308,7 +308,7 @@ def _load(source: str, key: str) -> dict[str, Any]:
         return fns
     namespace: dict[str, Any] = {"numpy": np, "math": math}
     exec(compile(source, f"<bonemodel {key}>", "exec"), namespace)  # noqa: S102 - our own generated code
-    names = ("rhs_scalar", "jac_scalar", "rhs_batch", "jac_batch", "obs_batch", "y0_scalar")
+    names = ("rhs_scalar", "jac_scalar", "rhs_batch", "jac_batch", "obs_batch", "y0_scalar", "odeint_pair")
     fns = {k: namespace[k] for k in names}
     fns["__source__"] = source
     _FNS_CACHE[key] = fns
@@ -356,6 +356,9 @@ def generate_source(model: Model, key: str = "") -> str:
         for flavour, printer in (("scalar", _ScalarPrinter()), ("batch", _BatchPrinter())):
             out += _function(f"rhs_{flavour}", rhs_cse, len(rhs), printer, unpack_y, unpack_p, flavour)
             out += _jacobian(f"jac_{flavour}", n, jac_entries, jac_cse, printer, unpack_y, unpack_p, flavour)
+        out += _closures(
+            n, rhs_cse, jac_entries, jac_cse, _ScalarPrinter(), [rename[s] for s in states], unpack_p
+        )
         out += _function("obs_batch", _cse(obs), len(obs), _BatchPrinter(), unpack_y, unpack_p, "batch")
         out += _function("y0_scalar", _cse(y0), len(y0), _ScalarPrinter(), "", unpack_p, "scalar")
     except Exception as exc:  # sympy printers raise several types for unsupported functions
@@ -396,6 +399,22 @@ def _function(name, cse, count, printer, unpack_y, unpack_p, flavour) -> list[st
             lines.append(f"    out[{i}] = {printer.doprint(e)}")
         lines.append("    return out")
     return lines + ["", ""]
+
+
+def _closures(n, rhs_cse, entries, jac_cse, printer, state_symbols, unpack_p) -> list[str]:
+    """``odeint_pair(p) -> (f(y, t), jac(y, t))``: parameters bound once per run, not unpacked per call."""
+    unpack_y = "        " + ", ".join(str(s) for s in state_symbols) + ", = y.tolist()"
+    lines = ["def odeint_pair(p):", unpack_p, "", "    def f(y, t):", unpack_y]
+    subs, reduced = rhs_cse
+    lines += [f"        {sym} = {printer.doprint(e)}" for sym, e in subs]
+    lines.append("        return [" + ", ".join(printer.doprint(e) for e in reduced) + "]")
+    lines += ["", "    def jac(y, t):", unpack_y]
+    subs, reduced = jac_cse
+    lines += [f"        {sym} = {printer.doprint(e)}" for sym, e in subs]
+    lines.append(f"        J = numpy.zeros(({n}, {n}))")
+    lines += [f"        J[{i}, {j}] = {printer.doprint(e)}" for (i, j, _), e in zip(entries, reduced)]
+    lines += ["        return J", "", "    return f, jac", "", ""]
+    return lines
 
 
 def _jacobian(name, n, entries, cse, printer, unpack_y, unpack_p, flavour) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time as _time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -91,9 +92,13 @@ def simulate(
         times = np.concatenate([[a], inside, [] if last and inside.size and inside[-1] == b else [b]])
         seg = integrate_segment(compiled, p, y, times, method=method, rtol=rtol, atol=atol)
         steps += seg.steps
-        keep = np.isin(seg.t, grid)
-        if not last and seg.t.size == times.size:
-            keep[-1] = False  # a switch time is reported by the segment that starts there
+        # Report the grid points: the segment's start if it is one, everything inside, and
+        # its end only on the last segment (a switch time belongs to the segment it starts).
+        keep = np.zeros(times.size, dtype=bool)
+        keep[1 : 1 + inside.size] = True
+        at = int(np.searchsorted(grid, a))
+        keep[0] = at < grid.size and grid[at] == a
+        keep = keep[: seg.t.size]
         seg_y = seg.y
         negative = _negative_states(compiled, seg_y, rtol, atol)
         if negative is not None:
@@ -105,14 +110,14 @@ def simulate(
                 "(check the values, or tighten rtol/atol)"
             )
             seg.t, seg_y, keep = seg.t[:col], seg_y[:, :col], keep[:col]
-        if seg_y.size:
+        if seg_y.size and seg_y.min() < 0:
             clipped = max(
                 clipped, float(np.max(np.where(compiled.nonnegative[:, None], -seg_y, 0.0), initial=0.0))
             )
-        seg_y = np.where(compiled.nonnegative[:, None], np.maximum(seg_y, 0.0), seg_y)
+            seg_y = np.where(compiled.nonnegative[:, None], np.maximum(seg_y, 0.0), seg_y)
         ts.append(seg.t[keep])
         ys.append(seg_y[:, keep])
-        ps.append(np.repeat(p[:, None], int(keep.sum()), axis=1))
+        ps.append((p, int(keep.sum())))
         if not seg.ok:
             status = "failed"
             state = (
@@ -126,8 +131,8 @@ def simulate(
 
     t = np.concatenate(ts)
     Y = np.concatenate(ys, axis=1)
-    P = np.concatenate(ps, axis=1)
-    obs = _observables(compiled, t, Y, P, baselines)
+    # Observables are evaluated when first asked for: many uses need the states only.
+    obs = partial(_observables, compiled, t, Y, ps, baselines)
     meta = _meta(model, compiled, setup, method, rtol, atol, t_start, t_end, steps, started)
     meta["clipped_negative_max"] = clipped  # largest round-off undershoot set to 0 in non-negative states
     sol = Solution(t, Y, compiled.state_names, compiled.observable_names, obs, status, message, meta)
@@ -175,7 +180,7 @@ def _simulate_rodas4(model, compiled, setup, grid, y0, baselines, rtol, atol, st
         np.searchsorted([a for a, _, _ in segments], t, side="right") - 1, 0, len(segments) - 1
     )
     P = np.stack([segments[k][2] for k in seg_index], axis=1) if t.size else np.zeros((len(setup.base), 0))
-    obs = _observables(compiled, t, Y, P, baselines)
+    obs = partial(_observables, compiled, t, Y, P, baselines)
     method_name = "rodas4 (numba)" if use_numba else "rodas4 (numpy)"
     meta = _meta(model, compiled, setup, "rodas4", rtol, atol, grid[0], grid[-1], int(res.steps[0]), started)
     meta["method"] = method_name
@@ -256,7 +261,7 @@ def _initial_state(model: Model, compiled: CompiledModel, p: np.ndarray, y0) -> 
 def _negative_states(compiled: CompiledModel, y: np.ndarray, rtol: float, atol) -> tuple[int, int] | None:
     """First (state, column) materially below zero; undershoot within the integrator's own
     error (about atol near zero) is round-off and is clipped instead."""
-    if y.size == 0:
+    if y.size == 0 or y.min() >= 0:
         return None
     scale = np.max(np.abs(y), axis=1, keepdims=True)
     limit = -(100 * np.asarray(atol).reshape(-1, 1) + 1e-3 * rtol * scale)
@@ -287,8 +292,11 @@ def observable_baselines(compiled: CompiledModel, t_start: float, y: np.ndarray,
 
 
 def _observables(compiled: CompiledModel, t, Y, P, baselines: np.ndarray) -> np.ndarray:
+    """Observables on the output grid; ``P`` is (m, len(t)) or a list of (runtime vector, count) pieces."""
     if not compiled.observable_names:
         return np.zeros((0, t.size))
+    if isinstance(P, list):
+        P = np.concatenate([np.repeat(p[:, None], k, axis=1) for p, k in P], axis=1)
     with np.errstate(all="ignore"):
         raw = compiled.observables(t, Y, P) if t.size else np.zeros((len(compiled.observable_names), 0))
         for i, kind in enumerate(compiled.observable_baselines):

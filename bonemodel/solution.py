@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,10 +24,17 @@ class Solution:
     y: np.ndarray
     state_names: list[str]
     observable_names: list[str]
-    observable_values: np.ndarray
+    observables: np.ndarray | Callable[[], np.ndarray]
     status: str = "success"
     message: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def observable_values(self) -> np.ndarray:
+        """Observables, shape (n_observables, len(t)); computed on first use, then kept."""
+        if callable(self.observables):
+            self.observables = self.observables()
+        return self.observables
 
     @property
     def success(self) -> bool:

@@ -7,9 +7,8 @@ get the same functions. Stiff methods always receive the analytic Jacobian.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.integrate import odeint, solve_ivp
@@ -51,11 +50,20 @@ def integrate_segment(
         # the integrator fails cleanly and keeps the points it reached.
         try:
             with np.errstate(all="ignore"):
-                return _odeint(*compiled.scalar_functions, plist, y0, times, rtol, atol, max_steps)
+                f, jac = compiled._fns["odeint_pair"](plist)
+                return _odeint(f, jac, y0, times, rtol, atol, max_steps)
         except (ArithmeticError, ValueError, TypeError):
             pass
-        guarded = _guarded(*compiled.scalar_functions, compiled.n_states)
-        return _odeint(*guarded, plist, y0, times, rtol, atol, max_steps)
+        rhs_s, jac_s = _guarded(*compiled.scalar_functions, compiled.n_states)
+        return _odeint(
+            lambda y, t: rhs_s(t, y.tolist(), plist),
+            lambda y, t: jac_s(t, y.tolist(), plist),
+            y0,
+            times,
+            rtol,
+            atol,
+            max_steps,
+        )
     rhs_s, jac_s = _guarded(*compiled.scalar_functions, compiled.n_states)
     return _ivp(rhs_s, jac_s, plist, y0, times, method, rtol, atol)
 
@@ -81,13 +89,8 @@ def _guarded(rhs_s, jac_s, n: int):
     return rhs, jac
 
 
-def _odeint(rhs_s, jac_s, plist, y0, times, rtol, atol, max_steps) -> SegmentResult:
-    def f(y, t):
-        return rhs_s(t, y.tolist(), plist)
-
-    def jac(y, t):
-        return jac_s(t, y.tolist(), plist)
-
+def _odeint(f, jac, y0, times, rtol, atol, max_steps) -> SegmentResult:
+    """LSODA on ``f(y, t)`` and ``jac(y, t)``, keeping the rows reached if it fails."""
     # Failures are reported through the returned message, not as warnings.
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
