@@ -99,9 +99,12 @@ class BatchResult:
 
 def uses_time(compiled: CompiledModel) -> bool:
     """Whether the generated RHS depends explicitly on ``t`` (then df/dt enters each stage)."""
-    match = re.search(r"def rhs_batch\(t, y, p\):\n(.*?)\n\n", compiled.source, flags=re.S)
-    body = match.group(1) if match else compiled.source
-    return re.search(r"\bt\b", body) is not None
+    cached = compiled.__dict__.get("_uses_time")
+    if cached is None:
+        match = re.search(r"def rhs_batch\(t, y, p\):\n(.*?)\n\n", compiled.source, flags=re.S)
+        body = match.group(1) if match else compiled.source
+        cached = compiled.__dict__["_uses_time"] = re.search(r"\bt\b", body) is not None
+    return cached
 
 
 def initial_states(compiled: CompiledModel, P: np.ndarray) -> np.ndarray:
