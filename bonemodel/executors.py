@@ -38,54 +38,52 @@ def run_processes(
 ) -> Iterator[tuple[int, Any]]:
     """Run chunks in ``workers`` spawned local processes; yield them as they finish."""
     import multiprocessing as mp
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import ProcessPoolExecutor
 
     ctx = mp.get_context("spawn")
-    pending = list(chunks)[::-1]
     # One BLAS thread per process (children inherit the environment): the batched solver's
     # small matrices gain nothing from more, and oversubscription slows every worker.
     saved = {k: os.environ.get(k) for k in _THREAD_VARS}
     os.environ.update({k: "1" for k in _THREAD_VARS if saved[k] is None})
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        running = {}
-        try:
-            while pending or running:
-                while pending and len(running) < 2 * workers:
-                    index, payload = pending.pop()
-                    running[pool.submit(task, plan, payload)] = index
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    index = running.pop(fut)
-                    yield index, fut.result()
-        finally:
-            for fut in running:
-                fut.cancel()
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            yield from _bounded(pool, task, plan, chunks, workers)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
 
 
 def run_threads(
     task: Callable, plan: Any, chunks: Sequence[Chunk], workers: int
 ) -> Iterator[tuple[int, Any]]:
     """Run chunks on ``workers`` threads; worthwhile only when the task releases the GIL (numba)."""
-    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bonemodel-sweep") as pool:
+        yield from _bounded(pool, task, plan, chunks, workers)
+
+
+def _bounded(
+    pool, task: Callable, plan: Any, chunks: Sequence[Chunk], workers: int
+) -> Iterator[tuple[int, Any]]:
+    """Submit chunks keeping at most two per worker in flight; yield each as it finishes."""
+    from concurrent.futures import FIRST_COMPLETED, wait
 
     pending = list(chunks)[::-1]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bonemodel-sweep") as pool:
-        running = {}
-        try:
-            while pending or running:
-                while pending and len(running) < 2 * workers:
-                    index, payload = pending.pop()
-                    running[pool.submit(task, plan, payload)] = index
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    index = running.pop(fut)
-                    yield index, fut.result()
-        finally:
-            for fut in running:
-                fut.cancel()
+    running = {}
+    try:
+        while pending or running:
+            while pending and len(running) < 2 * workers:
+                index, payload = pending.pop()
+                running[pool.submit(task, plan, payload)] = index
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in done:
+                index = running.pop(fut)
+                yield index, fut.result()
+    finally:
+        for fut in running:
+            fut.cancel()
 
 
 def run_dask(task: Callable, plan: Any, chunks: Sequence[Chunk], client: Any) -> Iterator[tuple[int, Any]]:
