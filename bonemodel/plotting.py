@@ -44,3 +44,10 @@ def overlay(frames: dict[str, pd.DataFrame], columns: list[str], *, title: str =
     fig.update_layout(title=title, template="plotly_white", height=max(300, 220 * len(columns)))
     fig.update_xaxes(title_text="time [day]", row=len(columns), col=1)
     return fig
+
+
+def wrap_title(text: str, width: int = 100) -> str:
+    """Break a long figure title into lines of at most ``width`` characters (plotly clips, not wraps)."""
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(text, width=width))

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 
 from bonemodel import scenarios as S
 from bonemodel.models import load_model
+from bonemodel.plotting import wrap_title
 from bonemodel.report import comparison, run_script
 from bonemodel.simulate import simulate
 
@@ -63,10 +64,11 @@ def figure(table: pd.DataFrame, calcium_span: float, crp_span: float) -> go.Figu
         )
     )
     fig.update_layout(
-        title=(
+        title=wrap_title(
             f"Calcium x inflammation: across intakes calcium moves 10-year BMD by {calcium_span:.1f} points "
             f"(healthy CRP); inflammation from CRP 1 to {table.index[-1]:g} mg/L by {crp_span:.1f} points"
         ),
+        margin={"t": 140},  # room for the wrapped title
         xaxis_title="dietary calcium [mg/day]",
         yaxis_title="steady CRP [mg/L] (low-grade inflammation)",
         template="plotly_white",

@@ -19,6 +19,7 @@ from plotly.subplots import make_subplots
 
 from bonemodel import scenarios as S
 from bonemodel.models import load_model
+from bonemodel.plotting import wrap_title
 from bonemodel.report import comparison, run_script
 from bonemodel.simulate import simulate
 
@@ -148,7 +149,8 @@ def figure(table: pd.DataFrame) -> go.Figure:
             f"{-ra.loc['none', 'spine']:.1f} points RA costs in 10 years)"
         )
     fig.update_layout(
-        title=f"Interventions per condition. Data, not thesis: {note}",
+        title=wrap_title(f"Interventions per condition. Data, not thesis: {note}"),
+        margin={"t": 140},  # room for the wrapped title
         template="plotly_white",
         height=650,
         width=1350,

@@ -21,6 +21,7 @@ from plotly.subplots import make_subplots
 
 from bonemodel import scenarios as S
 from bonemodel.models import load_model
+from bonemodel.plotting import wrap_title
 from bonemodel.report import comparison, run_script
 from bonemodel.simulate import simulate
 
@@ -101,11 +102,12 @@ def figure(runs: dict[str, pd.DataFrame]) -> go.Figure:
     untreated = lost["RA continues"]
     kept = {k: 100.0 * (1.0 - v / untreated) for k, v in lost.items()} if untreated < 0 else {}
     fig.update_layout(
-        title=(
+        title=wrap_title(
             "RA for 2 years, then resolved. Data, not thesis: anti-TNF prevents "
             f"{kept.get('anti-TNF', float('nan')):.0f} % of the next 4 years' spine loss but lost bone returns only with "
             f"remission; omega-3 damps without resolving ({kept.get('resolution: omega-3 3 g/day', float('nan')):.0f} %)"
         ),
+        margin={"t": 140},  # room for the wrapped title
         template="plotly_white",
         height=950,
         width=1100,
