@@ -143,6 +143,8 @@ class Model:
     modules: tuple[str, ...] = ()
     scenarios: Mapping[str, Any] = field(default_factory=dict)
     default_t_end: float = 365.0
+    outputs: Mapping[str, str] = field(default_factory=dict)
+    """Named outputs for sweeps and sensitivity, e.g. ``{"bmd_change_10y": "bmd_spine_pct@3652.5"}``."""
 
     def __post_init__(self) -> None:
         rhs = {k: as_expr(v, f"d{k}/dt of model '{self.name}'") for k, v in self.rhs.items()}
@@ -168,6 +170,7 @@ class Model:
             self, "citations", tuple(dict.fromkeys(self.citations + self.parameters.citations))
         )
         object.__setattr__(self, "scenarios", dict(self.scenarios))
+        object.__setattr__(self, "outputs", dict(self.outputs))
         self.validate()
 
     # ------------------------------------------------------------------ names

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
+import bonemodel as bm
 from bonemodel import scenarios as S
 from bonemodel.errors import ModelError
 from bonemodel.model import Input, Module
@@ -274,3 +275,23 @@ def test_extreme_combination_stays_non_negative(model):
     sol = simulate(model, 10 * YEAR, scenario=sc)
     assert sol.success
     assert np.all(sol.y >= 0)
+
+
+def test_named_ten_year_outputs_resolve_in_sweeps(model):
+    from bonemodel.outputs import parse_outputs
+
+    (out,) = parse_outputs(model, ["bmd_change_10y"], t_start=0.0, t_end=3652.5)
+    assert out.times == (3652.5,) or list(out.times) == [3652.5]
+    runs = bm.sweep(
+        model,
+        {"a_RA": (1.0, 3.0)},
+        n=4,
+        scenario=S.rheumatoid_arthritis(),
+        outputs=["bmd_change_10y"],
+        progress=False,
+    )
+    for a_ra, value in zip(runs["a_RA"], runs["bmd_change_10y"]):
+        sol = simulate(
+            model, 3652.5, params={"a_RA": a_ra}, scenario=S.rheumatoid_arthritis(), t_eval=[0.0, 3652.5]
+        )
+        assert value == pytest.approx(sol["bmd_spine_pct"][-1], rel=1e-3)

@@ -96,4 +96,16 @@ def build(modules: Iterable[str] | None = None) -> Model:
             f"estrogen, metabolic, mechanical and mineral modules ({label})."
         ),
         default_t_end=3652.5,
+        outputs=_named_outputs(model),
     )
+
+
+def _named_outputs(model: Model) -> dict[str, str]:
+    """Ten-year clinical endpoints by name (for sweeps: ``outputs=["bmd_change_10y"]``)."""
+    wanted = {
+        "bmd_change_10y": "bmd_spine_pct@3652.5",
+        "bmd_hip_change_10y": "bmd_hip_pct@3652.5",
+        "fracture_rr_hip_10y": "fracture_rr_hip@3652.5",
+        "fracture_rr_vertebral_10y": "fracture_rr_vertebral@3652.5",
+    }
+    return {k: v for k, v in wanted.items() if v.split("@")[0] in model.observable_names}
