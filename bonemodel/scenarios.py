@@ -234,9 +234,9 @@ def resistance_training(
     ``intensity`` is the load as a fraction of one-repetition maximum; the skeleton responds to
     strain magnitude more than to repetitions, hence the square.
     """
-    if sessions_per_week < 0 or not 0 <= intensity <= 1:
+    if not 0 <= sessions_per_week <= 7 or not 0 <= intensity <= 1:
         raise ScenarioError(
-            f"resistance_training: need sessions_per_week >= 0 and 0 <= intensity <= 1 (fraction of 1RM), "
+            f"resistance_training: need 0 <= sessions_per_week <= 7 and 0 <= intensity <= 1 (fraction of 1RM), "
             f"got {sessions_per_week}, {intensity}"
         )
     dose = sessions_per_week / 3.0 * (intensity / 0.8) ** 2

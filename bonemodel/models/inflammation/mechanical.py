@@ -19,6 +19,8 @@ low-grade inflammation.
 
 from __future__ import annotations
 
+import sympy as sp
+
 from ...model import Input, Model, Module, Observable, State
 from ._common import S, down, has, params, up
 
@@ -32,7 +34,10 @@ def module(model: Model) -> Module:
     bmd = S("bmd_skel") if has(model, "bmd_skel") else 1
     expressions = {
         "load_stimulus": (
-            S("body_weight") * S("habitual_activity") + S("w_train") * (S("training") - S("train_acc"))
+            # only the part of training the bone has not yet accommodated to stimulates it; after
+            # a programme stops, accommodation decays without turning into a negative stimulus
+            S("body_weight") * S("habitual_activity")
+            + S("w_train") * sp.Max(S("training") - S("train_acc"), 0)
         )
         / bmd ** S("n_strain")
     }

@@ -24,6 +24,8 @@ PTH; without matrix formation (form_c) it cannot become bone.
 
 from __future__ import annotations
 
+import sympy as sp
+
 from ...model import Input, Model, Module, Observable, State
 from ._common import S, params, require
 from .sites import COMPARTMENTS
@@ -57,7 +59,10 @@ def module(model: Model) -> Module:
         "ca_ratio": S("ca_abs") / S("ca_abs_ref"),
         "s_min": _sat(S("ca_ratio")) * _sat(S("mg_ratio")),
     }
-    rhs, states, modify = {}, [], {"PTH": lambda e: e * S("ca_ratio") ** (-S("n_PTH"))}
+    # Secondary hyperparathyroidism is bounded: below ca_ratio_floor absorbed calcium raises PTH
+    # no further (at most ca_ratio_floor^-n_PTH, ~3x), so an intake of 0 stays finite.
+    pth_drive = sp.Max(S("ca_ratio"), S("ca_ratio_floor")) ** (-S("n_PTH"))
+    rhs, states, modify = {}, [], {"PTH": lambda e: e * pth_drive}
     for c in COMPARTMENTS:
         osteoid, V, M = S(f"O_{c}"), S(f"V_{c}"), S(f"Min_{c}")
         rate = S(f"tau_{c}") / 365.25

@@ -388,7 +388,7 @@ TARGETS: list[Target] = [
         "M2_bmd",
         "type 2 diabetes, 10 years",
         "bmd_hip change",
-        -1.0,
+        0.0,  # "normal or higher BMD" (clinical-targets.md M2): not lower than the healthy reference
         math.inf,
         "%",
         "Fan2016 (normal or higher BMD)",
