@@ -25,7 +25,7 @@ import sympy as sp
 from .compile import CompiledModel, _cse, _ScalarPrinter, cache_dir
 from .model import TIME, Model
 
-NUMBA_GENERATOR_VERSION = "3"
+NUMBA_GENERATOR_VERSION = "4"  # 4: numpy error model (x/0 -> inf, the member fails alone)
 _LOADED: dict[str, ModuleType] = {}
 _SOURCES: dict[str, str] = {}
 
@@ -60,14 +60,14 @@ def generate_numba_source(model: Model, key: str) -> str:
         "from numba import njit",
         "",
         "",
-        "@njit(cache=True, nogil=True)",
+        "@njit(cache=True, nogil=True, error_model='numpy')",
         "def rhs(t, y, p, out):",
         *unpack,
     ]
     subs, reduced = _cse(rhs)
     lines += [f"    {sym} = {printer.doprint(e)}" for sym, e in subs]
     lines += [f"    out[{i}] = {printer.doprint(e)}" for i, e in enumerate(reduced)]
-    lines += ["", "", "@njit(cache=True, nogil=True)", "def jac(t, y, p, J):", *unpack]
+    lines += ["", "", "@njit(cache=True, nogil=True, error_model='numpy')", "def jac(t, y, p, J):", *unpack]
     lines.append("    J[:, :] = 0.0")
     if entries:
         subs, reduced = _cse([e for _, _, e in entries])
@@ -150,7 +150,7 @@ FAC1, FAC2, SAFE = 5.0, 1.0 / 6.0, 0.9
 UROUND = 2.220446049250313e-16
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def lu(A, piv):
     n = A.shape[0]
     for k in range(n):
@@ -177,7 +177,7 @@ def lu(A, piv):
     return True
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def lusolve(A, piv, x):
     n = A.shape[0]
     for k in range(n):
@@ -197,7 +197,7 @@ def lusolve(A, piv, x):
         x[k] = s / A[k, k]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def wnorm(v, y0, y1, rtol, atol):
     s = 0.0
     n = v.size
@@ -207,7 +207,7 @@ def wnorm(v, y0, y1, rtol, atol):
     return math.sqrt(s / n)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def integrate_member(T, seg_a, seg_b, segP, y0, rtol, atol, nonneg, max_steps, timed, out, info):
     """RODAS4 for one member; fills out (K, n), NaN after a failure.
 
@@ -408,7 +408,7 @@ def integrate_member(T, seg_a, seg_b, segP, y0, rtol, atol, nonneg, max_steps, t
     return 0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def solve_all(T, seg_a, seg_b, segP, Y0, rtol, atol, nonneg, max_steps, timed, out, codes, info):
     """Every member in turn; segP (B, S, m), Y0 (B, n), out (B, K, n), info (B, 4)."""
     B = Y0.shape[0]

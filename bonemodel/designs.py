@@ -107,6 +107,13 @@ def unit_samples(design: str, n: int | None, d: int, *, seed: int = 0) -> np.nda
     if n is None or isinstance(n, bool) or int(n) != n or n < 1:
         raise ParameterError(f"n must be a positive integer for design '{design}', got {n!r}")
     n = int(n)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError(f"seed must be a non-negative integer (designs are reproducible), got {seed!r}")
+    if design == "grid" and n**d > 10**8:
+        raise ParameterError(
+            f"a grid with n={n} levels for each of {d} parameters has {n**d:.3g} members; for a grid, "
+            "n is the number of levels per parameter: lower it, or use design='lhs' or 'sobol'"
+        )
     if design == "grid":
         if n < 2:
             levels = np.array([0.5])
@@ -169,7 +176,14 @@ def check_frame(model: Model, frame: pd.DataFrame) -> pd.DataFrame:
         raise ParameterError(
             "the DataFrame of parameter sets is empty; give one column per parameter and a row per set"
         )
+    duplicated = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    if duplicated:
+        raise ParameterError(f"the DataFrame of parameter sets names {duplicated} more than once")
     for col in frame.columns:
+        if pd.api.types.is_bool_dtype(frame[col]) or not pd.api.types.is_numeric_dtype(frame[col]):
+            raise ParameterError(
+                f"column '{col}' of the parameter sets must hold numbers, got dtype {frame[col].dtype}"
+            )
         if col not in known:
             raise ParameterError(
                 f"unknown parameter '{col}' for model '{model.name}'{suggest(str(col), known)}"

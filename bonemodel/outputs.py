@@ -276,6 +276,11 @@ class _Context:
             if not inner:
                 raise SimulationError(f"output '{spec}': write pct_change(NAME@T), e.g. pct_change(C@80)")
             var = self.variable(inner.group(1), spec)
+            if var in self.model.observable_names and self.model.observable(var).baseline == "start":
+                raise SimulationError(
+                    f"output '{spec}': '{var}' is already a % change from the start (0 there); "
+                    f"use {var}@T instead"
+                )
             return [
                 Output(name, "pct_change", var, (self.t_start, self.time(inner.group(2), spec)), **self.base)
             ]

@@ -146,6 +146,11 @@ def sweep(
         plan.numba_source = numba_source(model, plan.compiled)
         # Compile (or load from the disk cache) once here, so local workers only load it.
         load_from_source(plan.numba_source, plan.numba_key, plan.compiled.name)
+    if resume and any(callable(o) for o in ([outputs] if callable(outputs) else list(outputs or []))):
+        raise SimulationError(
+            "resume=True cannot check that callable outputs are the ones the stored chunks used; "
+            "give outputs by name (e.g. 'max(B)') or start a new folder"
+        )
     if out is not None and resume:
         from pathlib import Path
 
@@ -260,7 +265,7 @@ def build_plan(
     if t_end is None:
         t_end = model.default_t_end
         probe = parse_outputs(model, outputs, t_start=t_start, t_end=math.inf)
-        latest = max(output_times(probe), default=0.0)
+        latest = max((t for t in output_times(probe) if math.isfinite(t)), default=0.0)
         if math.isfinite(latest) and latest > t_end:
             t_end = latest
     t_start, t_end = check_span(t_start, t_end)

@@ -36,7 +36,8 @@ def resolve_t_end(model: Model, specs: Any, t_end: float | None, t_start: float 
     if t_end is not None:
         return float(t_end)
     t_end = model.default_t_end
-    latest = max(output_times(parse_outputs(model, specs, t_start=t_start, t_end=math.inf)), default=0.0)
+    times = output_times(parse_outputs(model, specs, t_start=t_start, t_end=math.inf))
+    latest = max((t for t in times if math.isfinite(t)), default=0.0)
     return latest if math.isfinite(latest) and latest > t_end else t_end
 
 

@@ -1,0 +1,103 @@
+"""Regression tests for sweep and sensitivity input handling found in review."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import bonemodel as bm
+from bonemodel.cli import main
+from bonemodel.errors import ParameterError, SimulationError
+
+
+def test_sensitivity_cli_default_factors_run_on_lemaire(capsys, tmp_path):
+    # every parameter with a range is a factor by default; none may empty a cell pool
+    assert (
+        main(
+            [
+                "sensitivity",
+                "lemaire2004",
+                "--method",
+                "morris",
+                "--output",
+                "C@80",
+                "--n",
+                "4",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
+
+
+def test_final_with_a_later_time_output_extends_the_span():
+    runs = bm.sweep("lemaire2004", {"k_B": (0.1, 0.3)}, n=4, outputs=["final(B)", "C@500"], progress=False)
+    assert (runs["status"] == "success").all()
+    ref = bm.simulate(
+        "lemaire2004", 500.0, params={"k_B": runs["k_B"][0]}, t_eval=[0.0, 500.0], rtol=1e-9, atol=1e-14
+    )
+    assert runs["C@500"][0] == pytest.approx(ref["C"][-1], rel=1e-4)
+    assert runs["final(B)"][0] == pytest.approx(ref["B"][-1], rel=1e-4)
+
+
+def test_pct_change_of_a_percent_change_observable_is_refused(decay_model):
+    with pytest.raises(SimulationError, match="already a % change"):
+        bm.sweep(decay_model, {"k": (0.2, 0.8)}, n=2, outputs=["pct_change(x_pct@3)"], progress=False)
+
+
+def test_resume_with_callable_outputs_is_refused(tmp_path):
+    with pytest.raises(SimulationError, match="callable outputs"):
+        bm.sweep(
+            "lemaire2004",
+            {"k_B": (0.1, 0.3)},
+            n=4,
+            outputs=[lambda f: f["B"].max()],
+            out=tmp_path / "s",
+            resume=True,
+            progress=False,
+        )
+
+
+@pytest.mark.parametrize(
+    "frame, text",
+    [
+        (pd.DataFrame([[0.1, 0.3], [0.2, 0.25]], columns=["k_B", "k_B"]), "more than once"),
+        (pd.DataFrame({"k_B": [True, False]}), "must hold numbers"),
+        (pd.DataFrame({"k_B": ["0.2", "0.3"]}), "must hold numbers"),
+    ],
+)
+def test_user_designs_are_checked(frame, text):
+    with pytest.raises(ParameterError, match=text):
+        bm.sweep("lemaire2004", frame, outputs=["C@80"], progress=False)
+
+
+@pytest.mark.parametrize("seed", [None, -1, 1.5])
+def test_seed_must_be_a_non_negative_integer(seed):
+    with pytest.raises(ParameterError, match="seed must be"):
+        bm.sweep("lemaire2004", {"k_B": (0.1, 0.3)}, n=4, seed=seed, outputs=["C@80"], progress=False)
+
+
+def test_huge_grid_is_refused_before_allocation():
+    names = bm.load_model("lemaire2004").parameters.ranges()
+    params = {k: None for k in list(names)[:12]}
+    with pytest.raises(ParameterError, match="levels per parameter"):
+        bm.sweep("lemaire2004", params, n=10, design="grid", outputs=["C@80"], progress=False)
+
+
+def test_a_zero_rate_fails_only_its_member_on_the_numba_path():
+    pytest.importorskip("numba")
+    runs = bm.sweep(
+        "lemaire2004",
+        {"k_P": (0.0, 172.0), "D_R": (3.5e-4, 1.4e-3)},
+        n=16,
+        design="grid",
+        outputs=["C@80"],
+        method="numba",
+        progress=False,
+    )
+    assert len(runs) == 256
+    zero = runs["k_P"] == 0.0
+    assert zero.any() and (runs.loc[~zero, "status"] == "success").all()
+    assert np.isfinite(runs.loc[~zero, "C@80"]).all()
