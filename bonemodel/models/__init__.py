@@ -30,7 +30,10 @@ def load_model(name: str, **options) -> Model:
     """
     if name not in _MODULES:
         raise ModelError(f"unknown model '{name}'{suggest(name, _MODULES)}; available: {list_models()}")
-    key = (name, tuple(sorted((k, tuple(v) if isinstance(v, (list, set)) else v) for k, v in options.items())))
+    key = (
+        name,
+        tuple(sorted((k, tuple(v) if isinstance(v, (list, set)) else v) for k, v in options.items())),
+    )
     if key not in _CACHE:
         module = importlib.import_module(_MODULES[name])
         _CACHE[key] = module.build(**options)
