@@ -18,7 +18,7 @@ observables. Spellings (``NAME`` is a state or observable, times in days):
                          the last two grid points: small values mean a steady state
 ======================== =============================================================
 
-A callable ``f(frame) -> float | dict`` receives the member's solution frame (index time
+A callable ``f(frame) -> float`` receives the member's solution frame (index time
 in days, one column per state and observable, on the output grid), like
 ``Solution.to_frame()``; it is flexible but runs once per member in Python.
 
@@ -66,7 +66,9 @@ class Output:
     state_names: tuple[str, ...] = ()
     observable_names: tuple[str, ...] = ()
 
-    def evaluate(self, t: np.ndarray, states: np.ndarray, observables: np.ndarray) -> np.ndarray:
+    def evaluate(
+        self, t: np.ndarray, states: np.ndarray, observables: np.ndarray, errors: dict[int, str] | None = None
+    ) -> np.ndarray:
         """Values for every member, shape (B,).
 
         Parameters
@@ -78,10 +80,13 @@ class Output:
             States at those times, shape (n_states, B, K), in the model's state order.
         observables
             Observables (baselines applied), shape (n_observables, B, K).
+        errors
+            If given, a callable output that raises for a member gets NaN there and the reason
+            in ``errors[member]``, instead of the exception ending the whole evaluation.
         """
         t = np.asarray(t, dtype=float)
         if self.kind == "callable":
-            return self._evaluate_callable(t, states, observables)
+            return self._evaluate_callable(t, states, observables, errors)
         v = self._series(states, observables)
         if self.kind == "at":
             return v[:, _column(t, self.times[0])]
@@ -111,7 +116,7 @@ class Output:
             return states[self.state_names.index(self.variable)]
         return observables[self.observable_names.index(self.variable)]
 
-    def _evaluate_callable(self, t, states, observables) -> np.ndarray:
+    def _evaluate_callable(self, t, states, observables, errors=None) -> np.ndarray:
         import pandas as pd
 
         B = states.shape[1]
@@ -122,7 +127,12 @@ class Output:
             if not np.all(np.isfinite(data)):
                 continue  # a failed member has NaN after its failure; the callable is not asked
             frame = pd.DataFrame(data.T, index=pd.Index(t, name="time_day"), columns=names)
-            out[b] = float(self.func(frame))
+            try:
+                out[b] = float(self.func(frame))
+            except Exception as exc:  # a user's function failing on one member fails that member only
+                if errors is None:
+                    raise
+                errors[b] = f"output '{self.name}': {type(exc).__name__}: {exc}"
         return out
 
 

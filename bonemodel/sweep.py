@@ -364,13 +364,16 @@ def run_chunk(plan: Plan, payload: tuple[int, np.ndarray]) -> pd.DataFrame:
             else:
                 numbers[np.ix_(gi, d + at_arr)] = block
         gathered = set(at)
+        output_errors: dict[int, str] = {}
         for j, o in enumerate(plan.outputs):
             if j not in gathered:
                 with np.errstate(all="ignore"):
-                    numbers[gi, d + j] = o.evaluate(plan.times, y, obs)
+                    numbers[gi, d + j] = o.evaluate(plan.times, y, obs, errors=output_errors)
         for k, b in enumerate(gi):
             if not ok[k]:
                 status[b] = f"failed: {msgs[k]}"
+            elif k in output_errors:
+                status[b] = f"failed: {output_errors[k]}"
     index = pd.Index(np.arange(first, first + B), name="member")
     columns = plan.columns + [o.name for o in plan.outputs]
     frame = pd.DataFrame(numbers, index=index, columns=columns, copy=False)

@@ -101,3 +101,17 @@ def test_a_zero_rate_fails_only_its_member_on_the_numba_path():
     zero = runs["k_P"] == 0.0
     assert zero.any() and (runs.loc[~zero, "status"] == "success").all()
     assert np.isfinite(runs.loc[~zero, "C@80"]).all()
+
+
+def test_a_callable_output_failing_on_one_member_fails_that_member_only():
+    def first_time_above(frame):
+        return frame.index[frame["C"] > 9.5e-4][0]  # IndexError where C never gets there
+
+    runs = bm.sweep(
+        "lemaire2004", {"k_B": (0.1, 0.3)}, n=16, outputs=[first_time_above, "C@80"], progress=False
+    )
+    failed = runs["status"].str.startswith("failed: output 'first_time_above': IndexError")
+    assert failed.any() and (~failed).any()
+    assert runs.loc[failed, "first_time_above"].isna().all()
+    assert runs.loc[~failed, "status"].eq("success").all()
+    assert np.isfinite(runs["C@80"]).all()  # the member's other outputs are kept
