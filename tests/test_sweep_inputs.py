@@ -1,4 +1,4 @@
-"""Regression tests for sweep and sensitivity input handling found in review."""
+"""Sweep and sensitivity input handling: bad designs, outputs and per-member failures."""
 
 from __future__ import annotations
 
