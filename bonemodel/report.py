@@ -27,6 +27,23 @@ def comparison(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     return frame
 
 
+def steady_state_rows(
+    values: Mapping[str, float], published: Mapping[str, float], *, unit: str, source: str
+) -> list[dict[str, Any]]:
+    """Comparison rows of a model's steady state (``values``) against the published one."""
+    return [
+        {
+            "figure": "steady state",
+            "quantity": f"{state} at steady state",
+            "ours": values[state],
+            "published": number,
+            "unit": unit,
+            "source": source,
+        }
+        for state, number in published.items()
+    ]
+
+
 def format_table(frame: pd.DataFrame) -> str:
     """Plain-text rendering of a comparison table."""
     shown = frame.copy()

@@ -19,7 +19,7 @@ from plotly.subplots import make_subplots
 
 from bonemodel.models import load_model
 from bonemodel.models.lemaire2004 import FIG2_START, FIG2_STOP, FIG2_T_END, STEADY_STATE
-from bonemodel.report import comparison, run_script
+from bonemodel.report import comparison, run_script, steady_state_rows
 from bonemodel.simulate import simulate, steady_state
 
 # Panel order of the paper's Fig. 2 (rows A, B, C).
@@ -75,17 +75,14 @@ def reproduce(out: Path, *, quick: bool = False) -> pd.DataFrame:
     grid = np.linspace(0.0, FIG2_T_END, 71 if quick else 561)
     rows = []
     ss = steady_state(model)
-    for state, published in STEADY_STATE.items():
-        rows.append(
-            {
-                "figure": "steady state",
-                "quantity": f"{state} at steady state",
-                "ours": ss[state],
-                "published": published,
-                "unit": "pM",
-                "source": "Lemaire et al. 2004 (initial state of Fig. 2; BIOMD0000000278 initial concentrations)",
-            }
+    rows.extend(
+        steady_state_rows(
+            ss.values,
+            STEADY_STATE,
+            unit="pM",
+            source="Lemaire et al. 2004 (initial state of Fig. 2; BIOMD0000000278 initial concentrations)",
         )
+    )
 
     fig = make_subplots(
         rows=3,

@@ -20,7 +20,7 @@ from plotly.subplots import make_subplots
 
 from bonemodel.models import load_model
 from bonemodel.models.pivonka2008 import PERTURBATION_START, PERTURBATION_STOP, PUBLISHED_STEADY_STATE
-from bonemodel.report import comparison, run_script
+from bonemodel.report import comparison, run_script, steady_state_rows
 from bonemodel.simulate import simulate, steady_state
 
 T_END = 400.0
@@ -112,17 +112,14 @@ def reproduce(out: Path, *, quick: bool = False) -> pd.DataFrame:
     rows = []
 
     ss = steady_state(model)
-    for state, published in PUBLISHED_STEADY_STATE.items():
-        rows.append(
-            {
-                "figure": "steady state",
-                "quantity": f"{state} at steady state",
-                "ours": ss[state],
-                "published": published,
-                "unit": "pM",
-                "source": "Pivonka et al. 2008 (published steady state)",
-            }
+    rows.extend(
+        steady_state_rows(
+            ss.values,
+            PUBLISHED_STEADY_STATE,
+            unit="pM",
+            source="Pivonka et al. 2008 (published steady state)",
         )
+    )
 
     pth = simulate(
         model, 100.0, scenario="PTH_infusion", t_eval=list(BONE_MODELS_PTH), rtol=1e-10, atol=1e-16
