@@ -24,9 +24,10 @@ from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.pycode import PythonCodePrinter
 
 from .errors import ModelError
+from .hoist import hoist_constants
 from .model import TIME, Model
 
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "4"  # 4: odeint_pair computes parameter-only terms once per run
 _MEMORY_CACHE: dict[str, str] = {}
 
 
@@ -111,6 +112,7 @@ class CompiledModel:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_fns"] = {}
+        state.pop("_numba_module", None)  # a loaded module does not pickle; workers load their own
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -146,7 +148,7 @@ class CompiledModel:
 
     def initial(self, p) -> np.ndarray:
         """Initial state for the runtime vector ``p``."""
-        return np.array(self._fns["y0_scalar"](0.0, None, list(map(float, p))), dtype=float)
+        return np.array(self._fns["y0_scalar"](0.0, None, np.asarray(p, dtype=float).tolist()), dtype=float)
 
     @property
     def scalar_functions(self) -> tuple[Any, Any]:
@@ -318,31 +320,47 @@ def _load(source: str, key: str) -> dict[str, Any]:
 # ------------------------------------------------------------- code generation
 
 
+def renaming(model: Model) -> dict[sp.Symbol, sp.Symbol]:
+    """Model symbols to the names of generated code: ``y_<state>``, ``p_<parameter>``, ``t``.
+
+    The new symbols are real, so that derivatives of Abs, sign, ... stay real-valued.
+    """
+    rename = {sp.Symbol(n): sp.Symbol(_var("y", n), real=True) for n in model.state_names}
+    rename.update(
+        {sp.Symbol(n): sp.Symbol(_var("p", n), real=True) for n in model.parameter_names + model.input_names}
+    )
+    rename[TIME] = sp.Symbol("t", real=True)
+    return rename
+
+
+def rhs_and_jacobian(model: Model, rename: dict[sp.Symbol, sp.Symbol]):
+    """The renamed RHS and the Jacobian's non-zero entries ``(i, j, d rhs_i / d y_j)``."""
+    resolved = model.resolved_rhs()
+    rhs = [e.xreplace(rename) for e in resolved]
+    entries = []
+    for i, (e, raw) in enumerate(zip(rhs, resolved)):
+        present = {str(x) for x in raw.free_symbols}
+        for j, name in enumerate(model.state_names):
+            if name not in present:
+                continue
+            d = sp.diff(e, rename[sp.Symbol(name)]).replace(sp.DiracDelta, lambda *args: sp.S.Zero)
+            if d.has(sp.Derivative):
+                raise ModelError(
+                    f"model '{model.name}': d{model.state_names[i]}/dt uses a function the compiler cannot "
+                    f"differentiate with respect to {name} ({d.atoms(sp.Derivative)}); rewrite it with "
+                    "Max/Min/Piecewise or smooth functions"
+                )
+            if d != 0:
+                entries.append((i, j, d))
+    return rhs, entries
+
+
 def generate_source(model: Model, key: str = "") -> str:
     """Python source of the six numeric functions of ``model``."""
     states = [sp.Symbol(n) for n in model.state_names]
     runtime = [sp.Symbol(n) for n in model.parameter_names + model.input_names]
-    # Real symbols, so that derivatives of Abs, sign, ... stay real-valued.
-    rename = {s: sp.Symbol(_var("y", s.name), real=True) for s in states}
-    rename.update({q: sp.Symbol(_var("p", q.name), real=True) for q in runtime})
-    rename[TIME] = sp.Symbol("t", real=True)
-    resolved = model.resolved_rhs()
-    rhs = [e.xreplace(rename) for e in resolved]
-    jac_entries = []
-    for i, (e, raw) in enumerate(zip(rhs, resolved)):
-        present = {str(x) for x in raw.free_symbols}
-        for j, s in enumerate(states):
-            if s.name not in present:
-                continue
-            d = sp.diff(e, rename[s]).replace(sp.DiracDelta, lambda *args: sp.S.Zero)
-            if d.has(sp.Derivative):
-                raise ModelError(
-                    f"model '{model.name}': d{model.state_names[i]}/dt uses a function the compiler cannot "
-                    f"differentiate with respect to {s.name} ({d.atoms(sp.Derivative)}); rewrite it with "
-                    "Max/Min/Piecewise or smooth functions"
-                )
-            if d != 0:
-                jac_entries.append((i, j, d))
+    rename = renaming(model)
+    rhs, jac_entries = rhs_and_jacobian(model, rename)
     obs = [model.resolve(o.expr).xreplace(rename) for o in model.observables]
     y0 = [model.initial_expr(s).xreplace(rename) for s in model.states]
 
@@ -356,9 +374,7 @@ def generate_source(model: Model, key: str = "") -> str:
         for flavour, printer in (("scalar", _ScalarPrinter()), ("batch", _BatchPrinter())):
             out += _function(f"rhs_{flavour}", rhs_cse, len(rhs), printer, unpack_y, unpack_p, flavour)
             out += _jacobian(f"jac_{flavour}", n, jac_entries, jac_cse, printer, unpack_y, unpack_p, flavour)
-        out += _closures(
-            n, rhs_cse, jac_entries, jac_cse, _ScalarPrinter(), [rename[s] for s in states], unpack_p
-        )
+        out += _closures(model, rhs, jac_entries, rename, unpack_p)
         out += _function("obs_batch", _cse(obs), len(obs), _BatchPrinter(), unpack_y, unpack_p, "batch")
         out += _function("y0_scalar", _cse(y0), len(y0), _ScalarPrinter(), "", unpack_p, "scalar")
     except Exception as exc:  # sympy printers raise several types for unsupported functions
@@ -377,10 +393,10 @@ def _unpack(symbols: list[sp.Symbol], vector: str) -> str:
     return f"    {names}, = {vector}"
 
 
-def _cse(exprs: list[sp.Expr]):
+def _cse(exprs: list[sp.Expr], prefix: str = "c_"):
     if not exprs:
         return [], []
-    return sp.cse(exprs, symbols=sp.numbered_symbols("c_"))
+    return sp.cse(exprs, symbols=sp.numbered_symbols(prefix))
 
 
 def _function(name, cse, count, printer, unpack_y, unpack_p, flavour) -> list[str]:
@@ -401,17 +417,34 @@ def _function(name, cse, count, printer, unpack_y, unpack_p, flavour) -> list[st
     return lines + ["", ""]
 
 
-def _closures(n, rhs_cse, entries, jac_cse, printer, state_symbols, unpack_p) -> list[str]:
-    """``odeint_pair(p) -> (f(y, t), jac(y, t))``: parameters bound once per run, not unpacked per call."""
-    unpack_y = "        " + ", ".join(str(s) for s in state_symbols) + ", = y.tolist()"
-    lines = ["def odeint_pair(p):", unpack_p, "", "    def f(y, t):", unpack_y]
-    subs, reduced = rhs_cse
+def _closures(model: Model, rhs, entries, rename, unpack_p: str) -> list[str]:
+    """``odeint_pair(p) -> (f(y, t), jac(y, t))`` for one run of LSODA.
+
+    Parameters are unpacked, and every parameter-only subexpression computed, once per run
+    instead of at every call. ``f`` and ``jac`` fill and return the same arrays each time
+    (LSODA copies them), which is cheaper than building new ones.
+    """
+    printer = _ScalarPrinter()
+    states = [rename[sp.Symbol(name)] for name in model.state_names]
+    n = len(states)
+    constants, lifted = hoist_constants(
+        rhs + [e for _, _, e in entries], [*states, rename[TIME]], prefix="k_"
+    )
+    shared, reduced = _cse([e for _, e in constants], prefix="b_")
+    lines = ["def odeint_pair(p):", unpack_p]
+    lines += [f"    {sym} = {printer.doprint(e)}" for sym, e in shared]
+    lines += [f"    {sym} = {printer.doprint(e)}" for (sym, _), e in zip(constants, reduced)]
+    lines.append(f"    F = numpy.empty({n})")
+    lines.append(f"    J = numpy.zeros(({n}, {n}))")
+    unpack_y = "        " + ", ".join(str(s) for s in states) + ", = y.tolist()"
+    lines += ["", "    def f(y, t):", unpack_y]
+    subs, reduced = _cse(lifted[: len(rhs)])
     lines += [f"        {sym} = {printer.doprint(e)}" for sym, e in subs]
-    lines.append("        return [" + ", ".join(printer.doprint(e) for e in reduced) + "]")
+    lines += [f"        F[{i}] = {printer.doprint(e)}" for i, e in enumerate(reduced)]
+    lines.append("        return F")
     lines += ["", "    def jac(y, t):", unpack_y]
-    subs, reduced = jac_cse
+    subs, reduced = _cse(lifted[len(rhs) :])
     lines += [f"        {sym} = {printer.doprint(e)}" for sym, e in subs]
-    lines.append(f"        J = numpy.zeros(({n}, {n}))")
     lines += [f"        J[{i}, {j}] = {printer.doprint(e)}" for (i, j, _), e in zip(entries, reduced)]
     lines += ["        return J", "", "    return f, jac", "", ""]
     return lines

@@ -12,6 +12,7 @@ process: spawned workers load the machine code from disk. The functions release 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import os
@@ -22,59 +23,73 @@ from types import ModuleType
 
 import sympy as sp
 
-from .compile import CompiledModel, _cse, _ScalarPrinter, cache_dir
+from .compile import CompiledModel, _cse, _ScalarPrinter, cache_dir, renaming, rhs_and_jacobian
+from .hoist import hoist_constants
 from .model import TIME, Model
 
-NUMBA_GENERATOR_VERSION = "4"  # 4: numpy error model (x/0 -> inf, the member fails alone)
+NUMBA_GENERATOR_VERSION = "5"  # 5: parameter-only terms computed once per segment (derive)
 _LOADED: dict[str, ModuleType] = {}
 _SOURCES: dict[str, str] = {}
 
 
+@functools.cache
 def numba_available() -> bool:
     """Whether numba can be imported (``pip install bonemodel[fast]``)."""
     return importlib.util.find_spec("numba") is not None
 
 
 def generate_numba_source(model: Model, key: str) -> str:
-    """Python source (numba-jittable) of rhs, jac and the member-loop RODAS4 solver."""
-    states = [sp.Symbol(n) for n in model.state_names]
-    runtime = [sp.Symbol(n) for n in model.parameter_names + model.input_names]
-    rename = {s: sp.Symbol(f"y_{s.name}") for s in states}
-    rename.update({q: sp.Symbol(f"p_{q.name}") for q in runtime})
-    rename[TIME] = sp.Symbol("t")
-    resolved = model.resolved_rhs()
-    rhs = [e.xreplace(rename) for e in resolved]
-    entries = []
-    for i, e in enumerate(resolved):
-        for j, s in enumerate(states):
-            d = sp.diff(e, s)
-            if d != 0:
-                entries.append((i, j, d.xreplace(rename)))
+    """Python source (numba-jittable) of derive, rhs, jac and the member-loop RODAS4 solver.
+
+    ``derive(p, q)`` computes every parameter-only subexpression of the RHS and Jacobian
+    into ``q`` once per scenario segment; ``rhs(t, y, p, q, out)`` and ``jac(t, y, p, q, J)``
+    then do only the state-dependent arithmetic at each of the solver's stages.
+    """
+    rename = renaming(model)
+    rhs, entries = rhs_and_jacobian(model, rename)
+    states = [rename[sp.Symbol(n)] for n in model.state_names]
+    runtime = [rename[sp.Symbol(n)] for n in model.parameter_names + model.input_names]
+    constants, lifted = hoist_constants(rhs + [e for _, _, e in entries], [*states, rename[TIME]])
+    lifted_rhs, lifted_jac = lifted[: len(rhs)], lifted[len(rhs) :]
     printer = _ScalarPrinter()
-    unpack = [f"    y_{s.name} = y[{i}]" for i, s in enumerate(states)]
-    unpack += [f"    p_{q.name} = p[{i}]" for i, q in enumerate(runtime)]
+
+    def unpack(exprs, with_states: bool) -> list[str]:
+        used = set().union(*(e.free_symbols for e in exprs)) if exprs else set()
+        lines = [f"    {s} = y[{i}]" for i, s in enumerate(states) if with_states and s in used]
+        lines += [f"    {q} = p[{i}]" for i, q in enumerate(runtime) if q in used]
+        lines += [f"    {k} = q[{i}]" for i, (k, _) in enumerate(constants) if k in used]
+        return lines
+
+    jit = "@njit(cache=True, nogil=True, error_model='numpy')"
     lines = [
         f"# bonemodel numba code, key {key}, generator {NUMBA_GENERATOR_VERSION}",
         "import math",
         "import numpy",
         "from numba import njit",
         "",
+        f"NQ = {len(constants)}  # parameter-only subexpressions, computed once per segment",
         "",
-        "@njit(cache=True, nogil=True, error_model='numpy')",
-        "def rhs(t, y, p, out):",
-        *unpack,
+        "",
+        jit,
+        "def derive(p, q):",
     ]
-    subs, reduced = _cse(rhs)
+    shared, reduced = _cse([e for _, e in constants], prefix="b_")
+    lines += unpack([e for _, e in constants], with_states=False)
+    lines += [f"    {sym} = {printer.doprint(e)}" for sym, e in shared]
+    lines += [f"    q[{i}] = {printer.doprint(e)}" for i, e in enumerate(reduced)]
+    lines += ["    return", "", "", jit, "def rhs(t, y, p, q, out):"]
+    lines += unpack(lifted_rhs, with_states=True)
+    subs, reduced = _cse(lifted_rhs)
     lines += [f"    {sym} = {printer.doprint(e)}" for sym, e in subs]
     lines += [f"    out[{i}] = {printer.doprint(e)}" for i, e in enumerate(reduced)]
-    lines += ["", "", "@njit(cache=True, nogil=True, error_model='numpy')", "def jac(t, y, p, J):", *unpack]
+    lines += ["", "", jit, "def jac(t, y, p, q, J):"]
+    lines += unpack(lifted_jac, with_states=True)
     lines.append("    J[:, :] = 0.0")
     if entries:
-        subs, reduced = _cse([e for _, _, e in entries])
+        subs, reduced = _cse(lifted_jac)
         lines += [f"    {sym} = {printer.doprint(e)}" for sym, e in subs]
         lines += [f"    J[{i}, {j}] = {printer.doprint(e)}" for (i, j, _), e in zip(entries, reduced)]
-    body = "\n".join(lines) + "\n\n" + _SOLVER
-    return body
+    return "\n".join(lines) + "\n\n" + _SOLVER
 
 
 def numba_key(compiled: CompiledModel) -> str:
@@ -92,10 +107,12 @@ def numba_source(model: Model, compiled: CompiledModel) -> str:
 
 def load_numba_solver(model: Model, compiled: CompiledModel) -> ModuleType:
     """The compiled numba module of ``model`` (generated and cached on first use)."""
-    key = numba_key(compiled)
-    if key in _LOADED:
-        return _LOADED[key]
-    return _load(generate_numba_source(model, key), key, compiled.name)
+    module = compiled.__dict__.get("_numba_module")
+    if module is None:
+        key = numba_key(compiled)
+        module = _LOADED.get(key) or _load(numba_source(model, compiled), key, compiled.name)
+        compiled.__dict__["_numba_module"] = module  # a single run skips the lookups next time
+    return module
 
 
 def load_from_source(source: str, key: str, name: str) -> ModuleType:
@@ -232,6 +249,7 @@ def integrate_member(T, seg_a, seg_b, segP, y0, rtol, atol, nonneg, max_steps, t
     J = numpy.zeros((n, n))
     E = numpy.empty((n, n))
     piv = numpy.zeros(n, dtype=numpy.int64)
+    q = numpy.empty(max(NQ, 1))
     kout = 0
     steps = 0
     h_prev = -1.0
@@ -240,6 +258,7 @@ def integrate_member(T, seg_a, seg_b, segP, y0, rtol, atol, nonneg, max_steps, t
         a = seg_a[s]
         bb = seg_b[s]
         p = segP[s]
+        derive(p, q)
         last = s == S - 1
         while kout < K and T[kout] <= a:
             for i in range(n):
@@ -247,7 +266,7 @@ def integrate_member(T, seg_a, seg_b, segP, y0, rtol, atol, nonneg, max_steps, t
             kout += 1
         t = a
         span = bb - a
-        rhs(t, y, p, f0)
+        rhs(t, y, p, q, f0)
         # Starting step (Hairer), per member; after a switch no larger than the last step.
         d0 = wnorm(y, y, y, rtol, atol)
         d1 = wnorm(f0, y, y, rtol, atol)
@@ -258,7 +277,7 @@ def integrate_member(T, seg_a, seg_b, segP, y0, rtol, atol, nonneg, max_steps, t
         h0 = min(h0, span)
         for i in range(n):
             yt[i] = y[i] + h0 * f0[i]
-        rhs(t + h0, yt, p, f1)
+        rhs(t + h0, yt, p, q, f1)
         for i in range(n):
             dy[i] = f1[i] - f0[i]
         d2 = wnorm(dy, y, y, rtol, atol) / h0
@@ -281,7 +300,7 @@ def integrate_member(T, seg_a, seg_b, segP, y0, rtol, atol, nonneg, max_steps, t
             rest = bb - t
             if 1.01 * h >= rest:
                 h = rest
-            jac(t, y, p, J)
+            jac(t, y, p, q, J)
             g = 1.0 / (h * GAMMA)
             for i in range(n):
                 for j in range(n):
@@ -294,7 +313,7 @@ def integrate_member(T, seg_a, seg_b, segP, y0, rtol, atol, nonneg, max_steps, t
             if good:
                 if timed:
                     delt = math.sqrt(UROUND * max(1e-5, abs(t)))
-                    rhs(t + delt, y, p, f1)
+                    rhs(t + delt, y, p, q, f1)
                     for i in range(n):
                         fx[i] = (f1[i] - f0[i]) / delt
                 hc = 1.0 / h
@@ -303,31 +322,31 @@ def integrate_member(T, seg_a, seg_b, segP, y0, rtol, atol, nonneg, max_steps, t
                 lusolve(E, piv, ak1)
                 for i in range(n):
                     yt[i] = y[i] + A21 * ak1[i]
-                rhs(t + C2 * h, yt, p, dy)
+                rhs(t + C2 * h, yt, p, q, dy)
                 for i in range(n):
                     ak2[i] = dy[i] + hc * C21 * ak1[i] + h * D2 * fx[i]
                 lusolve(E, piv, ak2)
                 for i in range(n):
                     yt[i] = y[i] + A31 * ak1[i] + A32 * ak2[i]
-                rhs(t + C3 * h, yt, p, dy)
+                rhs(t + C3 * h, yt, p, q, dy)
                 for i in range(n):
                     ak3[i] = dy[i] + hc * (C31 * ak1[i] + C32 * ak2[i]) + h * D3 * fx[i]
                 lusolve(E, piv, ak3)
                 for i in range(n):
                     yt[i] = y[i] + A41 * ak1[i] + A42 * ak2[i] + A43 * ak3[i]
-                rhs(t + C4 * h, yt, p, dy)
+                rhs(t + C4 * h, yt, p, q, dy)
                 for i in range(n):
                     ak4[i] = dy[i] + hc * (C41 * ak1[i] + C42 * ak2[i] + C43 * ak3[i]) + h * D4 * fx[i]
                 lusolve(E, piv, ak4)
                 for i in range(n):
                     yt[i] = y[i] + A51 * ak1[i] + A52 * ak2[i] + A53 * ak3[i] + A54 * ak4[i]
-                rhs(t + h, yt, p, dy)
+                rhs(t + h, yt, p, q, dy)
                 for i in range(n):
                     ak5[i] = dy[i] + hc * (C51 * ak1[i] + C52 * ak2[i] + C53 * ak3[i] + C54 * ak4[i])
                 lusolve(E, piv, ak5)
                 for i in range(n):
                     yt[i] = yt[i] + ak5[i]
-                rhs(t + h, yt, p, dy)
+                rhs(t + h, yt, p, q, dy)
                 for i in range(n):
                     ak6[i] = dy[i] + hc * (C61 * ak1[i] + C62 * ak2[i] + C63 * ak3[i] + C64 * ak4[i] + C65 * ak5[i])
                 lusolve(E, piv, ak6)
@@ -386,7 +405,7 @@ def integrate_member(T, seg_a, seg_b, segP, y0, rtol, atol, nonneg, max_steps, t
                 t = t_new
                 first = False
                 reject = False
-                rhs(t, y, p, f0)
+                rhs(t, y, p, q, f0)
             else:
                 if first:
                     hnew = 0.1 * h

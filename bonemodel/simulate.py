@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import time as _time
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -86,38 +88,42 @@ def simulate(
         )
     ts, ys, ps = [], [], []
     status, message, steps, clipped = "success", "", 0, 0.0
+    grid_list = grid.tolist()
+    n_segments = len(setup.segments)
     for k, (a, b, p) in enumerate(setup.segments):
-        last = k == len(setup.segments) - 1
-        inside = grid[(grid > a) & ((grid <= b) if last else (grid < b))]
-        times = np.concatenate([[a], inside, [] if last and inside.size and inside[-1] == b else [b]])
+        last = k == n_segments - 1
+        # Grid points of this segment: its start if it is one, everything inside, and its
+        # end only on the last segment (a switch time belongs to the segment it starts).
+        lo = bisect_right(grid_list, a)
+        hi = bisect_right(grid_list, b) if last else bisect_left(grid_list, b)
+        inside = grid_list[lo:hi]
+        ends_on_grid = last and hi > lo and inside[-1] == b
+        times = np.array([a, *inside] if ends_on_grid else [a, *inside, b])
         seg = integrate_segment(compiled, p, y, times, method=method, rtol=rtol, atol=atol)
         steps += seg.steps
-        # Report the grid points: the segment's start if it is one, everything inside, and
-        # its end only on the last segment (a switch time belongs to the segment it starts).
-        keep = np.zeros(times.size, dtype=bool)
-        keep[1 : 1 + inside.size] = True
-        at = int(np.searchsorted(grid, a))
-        keep[0] = at < grid.size and grid[at] == a
-        keep = keep[: seg.t.size]
-        seg_y = seg.y
-        negative = _negative_states(compiled, seg_y, rtol, atol)
-        if negative is not None:
-            idx, col = negative
-            seg.ok = False
-            seg.message = (
-                f"state '{compiled.state_names[idx]}' became negative ({seg_y[idx, col]:.3g}) at "
-                f"t = {seg.t[col]:g} days; the model or its parameter values do not keep it non-negative "
-                "(check the values, or tighten rtol/atol)"
-            )
-            seg.t, seg_y, keep = seg.t[:col], seg_y[:, :col], keep[:col]
-        if seg_y.size and seg_y.min() < 0:
-            clipped = max(
-                clipped, float(np.max(np.where(compiled.nonnegative[:, None], -seg_y, 0.0), initial=0.0))
-            )
-            seg_y = np.where(compiled.nonnegative[:, None], np.maximum(seg_y, 0.0), seg_y)
-        ts.append(seg.t[keep])
-        ys.append(seg_y[:, keep])
-        ps.append((p, int(keep.sum())))
+        first = 0 if lo > 0 and grid_list[lo - 1] == a else 1
+        stop = 1 + len(inside)
+        seg_t, seg_y = seg.t, seg.y
+        lowest = seg_y.min() if seg_y.size else 0.0
+        if lowest < 0:
+            negative = _negative_states(compiled, seg_y, rtol, atol)
+            if negative is not None:
+                idx, col = negative
+                seg.ok = False
+                seg.message = (
+                    f"state '{compiled.state_names[idx]}' became negative ({seg_y[idx, col]:.3g}) at "
+                    f"t = {seg_t[col]:g} days; the model or its parameter values do not keep it non-negative "
+                    "(check the values, or tighten rtol/atol)"
+                )
+                seg_t, seg_y, stop = seg_t[:col], seg_y[:, :col], min(stop, col)
+            if seg_y.size:
+                undershoot = np.where(compiled.nonnegative[:, None], -seg_y, 0.0).max(initial=0.0)
+                clipped = max(clipped, float(undershoot))
+                seg_y = np.where(compiled.nonnegative[:, None], np.maximum(seg_y, 0.0), seg_y)
+        kept_t = seg_t[first:stop]
+        ts.append(kept_t)
+        ys.append(seg_y[:, first:stop])
+        ps.append((p, kept_t.size))
         if not seg.ok:
             status = "failed"
             state = (
@@ -129,8 +135,8 @@ def simulate(
             break
         y = seg_y[:, -1]
 
-    t = np.concatenate(ts)
-    Y = np.concatenate(ys, axis=1)
+    t = ts[0] if len(ts) == 1 else np.concatenate(ts)
+    Y = ys[0] if len(ys) == 1 else np.concatenate(ys, axis=1)
     # Observables are evaluated when first asked for: many uses need the states only.
     obs = partial(_observables, compiled, t, Y, ps, baselines)
     meta = _meta(model, compiled, setup, method, rtol, atol, t_start, t_end, steps, started)
@@ -146,42 +152,35 @@ def _simulate_rodas4(model, compiled, setup, grid, y0, baselines, rtol, atol, st
 
     Compiled with numba when it is installed (no Python call per step), pure numpy otherwise.
     """
-    from .solvers.batch import solve_batch
+    from .compile_numba import numba_available
 
-    segments = [(a, b, p) for a, b, p in setup.segments]
-    try:
-        from .compile_numba import numba_available, numba_source
+    segments = setup.segments
+    if numba_available():
+        from .compile_numba import load_numba_solver
         from .solvers.batch_numba import solve_batch_numba
 
-        use_numba = numba_available()
-    except ImportError:
-        use_numba = False
-    if use_numba:
-        from .compile_numba import numba_key
-
-        source = numba_source(model, compiled)
-        res = solve_batch_numba(
-            compiled,
-            segments,
-            y0[:, None],
-            grid,
-            source=source,
-            key=numba_key(compiled),
-            rtol=rtol,
-            atol=atol,
-        )
+        module = load_numba_solver(model, compiled)
+        res = solve_batch_numba(compiled, segments, y0[:, None], grid, module=module, rtol=rtol, atol=atol)
+        method_name = "rodas4 (numba)"
     else:
+        from .solvers.batch import solve_batch
+
         res = solve_batch(compiled, segments, y0[:, None], grid, rtol=rtol, atol=atol)
-    Y = res.y[:, 0, :]
-    good = np.all(np.isfinite(Y), axis=0)
-    keep = good if res.ok[0] else np.cumprod(good).astype(bool)
-    t, Y = grid[keep], Y[:, keep]
-    seg_index = np.clip(
-        np.searchsorted([a for a, _, _ in segments], t, side="right") - 1, 0, len(segments) - 1
-    )
-    P = np.stack([segments[k][2] for k in seg_index], axis=1) if t.size else np.zeros((len(setup.base), 0))
-    obs = partial(_observables, compiled, t, Y, P, baselines)
-    method_name = "rodas4 (numba)" if use_numba else "rodas4 (numpy)"
+        method_name = "rodas4 (numpy)"
+    t, Y = grid, res.y[:, 0, :]
+    good = np.isfinite(Y).all(axis=0)
+    if not good.all():
+        keep = good if res.ok[0] else np.cumprod(good).astype(bool)
+        t, Y = t[keep], Y[:, keep]
+    # Each output time takes the parameters of the segment it lies in (a switch time
+    # belongs to the segment it starts), as (runtime vector, count) pieces.
+    if len(segments) == 1:
+        pieces = [(segments[0][2], t.size)]
+    else:
+        starts = np.searchsorted(t, [a for a, _, _ in segments[1:]], side="left").tolist()
+        counts = np.diff([0, *starts, t.size]).tolist()
+        pieces = [(p, k) for (_, _, p), k in zip(segments, counts)]
+    obs = partial(_observables, compiled, t, Y, pieces, baselines)
     meta = _meta(model, compiled, setup, "rodas4", rtol, atol, grid[0], grid[-1], int(res.steps[0]), started)
     meta["method"] = method_name
     status = "success" if res.ok[0] else "failed"
@@ -194,14 +193,24 @@ def _simulate_rodas4(model, compiled, setup, grid, y0, baselines, rtol, atol, st
 def _check_solver(method: str, rtol: float, atol, n_states: int) -> None:
     if method not in METHODS:
         raise SimulationError(f"unknown method '{method}'; choose one of {list(METHODS)}")
-    if np.ndim(rtol) != 0 or not (np.isfinite(rtol) and 0 < rtol < 1):
+    if not (_is_number(rtol) and math.isfinite(rtol) and 0 < rtol < 1):
         raise SimulationError(f"rtol must be one number in (0, 1), got {rtol!r}")
+    if _is_number(atol):
+        if not (math.isfinite(atol) and atol > 0):
+            raise SimulationError(f"atol must be positive, got {atol!r}")
+        return
     if np.ndim(atol) not in (0, 1) or (np.ndim(atol) == 1 and np.shape(atol) != (n_states,)):
         raise SimulationError(
             f"atol must be one number or one per state ({n_states} values), got shape {np.shape(atol)}"
         )
-    if not np.all(np.isfinite(atol)) or np.any(np.asarray(atol) <= 0):
+    values = np.asarray(atol, dtype=float)
+    if not np.isfinite(values).all() or (values <= 0).any():
         raise SimulationError(f"atol must be positive, got {atol!r}")
+
+
+def _is_number(x) -> bool:
+    """A real scalar (Python or numpy), not a bool."""
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
 
 
 def _output_grid(t_start: float, t_end: float, t_eval, setup: Setup) -> np.ndarray:
@@ -217,9 +226,9 @@ def _output_grid(t_start: float, t_end: float, t_eval, setup: Setup) -> np.ndarr
     grid = np.array(t_eval, dtype=float).ravel()
     if grid.size == 0:
         raise SimulationError("t_eval is empty; give at least one output time")
-    if not np.all(np.isfinite(grid)):
+    if not np.isfinite(grid).all():
         raise SimulationError("t_eval contains NaN or infinite times")
-    if np.any(np.diff(grid) <= 0):
+    if (grid[1:] <= grid[:-1]).any():
         raise SimulationError("t_eval must be strictly increasing")
     if grid[0] < t_start or grid[-1] > t_end:
         raise SimulationError(
@@ -247,8 +256,8 @@ def _initial_state(model: Model, compiled: CompiledModel, p: np.ndarray, y0) -> 
         y = arr.copy()
     bad = [
         n
-        for n, v, nn in zip(compiled.state_names, y, compiled.nonnegative)
-        if not np.isfinite(v) or (nn and v < 0)
+        for n, v, nn in zip(compiled.state_names, y.tolist(), compiled.nonnegative.tolist())
+        if not math.isfinite(v) or (nn and v < 0)
     ]
     if bad:
         raise SimulationError(
@@ -313,7 +322,10 @@ def _meta(model, compiled, setup, method, rtol, atol, t_start, t_end, steps, sta
         "parameters": dict(zip(compiled.runtime_names, setup.base.tolist())),
         "overrides": dict(setup.overrides),
         "scenario": setup.scenario.name,
-        "windows": [asdict(w) for w in setup.scenario.windows],
+        "windows": [
+            {"target": w.target, "start": w.start, "stop": w.stop, "value": w.value, "scale": w.scale}
+            for w in setup.scenario.windows
+        ],
         "method": "odeint (LSODA)" if method in ("auto", "odeint") else method,
         "rtol": rtol,
         "atol": np.asarray(atol).tolist(),

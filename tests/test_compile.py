@@ -137,3 +137,41 @@ def test_cache_in_a_folder_writable_by_others_is_neither_read_nor_written(
     monkeypatch.setattr(comp, "_MEMORY_CACHE", {})
     compile_model(coupled_model.with_parameters(coupled_model.parameters), use_cache=True)
     assert not list(shared.glob("*.py"))
+
+
+@pytest.mark.parametrize("name", ["lemaire2004", "pivonka2008", "komarova2003", "inflammation"])
+def test_odeint_closures_equal_the_scalar_functions(name, rng):
+    """odeint_pair computes parameter-only terms once per run: same values as per call."""
+    import bonemodel as bm
+
+    model = bm.load_model(name)
+    c = compile_model(model)
+    for _ in range(3):
+        p = c.default_vector * rng.uniform(0.7, 1.3, c.default_vector.size)
+        f, jac = c._fns["odeint_pair"](p.tolist())
+        y = c.initial(p) * rng.uniform(0.8, 1.2, c.n_states)
+        np.testing.assert_allclose(f(y, 5.0), c.rhs(5.0, y.tolist(), p.tolist()), rtol=1e-12, atol=1e-300)
+        np.testing.assert_allclose(jac(y, 5.0), c.jac(5.0, y.tolist(), p.tolist()), rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda x, k: -k * sp.Abs(x - 1) * x,
+        lambda x, k: -k * sp.Heaviside(x - k) * x - x / k,
+        lambda x, k: -k * sp.Min(x, 2 * k) + sp.Piecewise((x / k, x < 3 * k), (1, True)) * 0.1,
+        lambda x, k: -sp.sqrt(k) * sp.exp(-x / k) + sp.log(1 + k * x) * x ** (k / 2),
+    ],
+)
+def test_odeint_closures_with_special_functions(make):
+    from bonemodel.model import Model, State
+    from tests.conftest import _params
+
+    x, k = sp.Symbol("x"), sp.Symbol("k")
+    model = Model("special", (State("x", 1.5),), _params("special", k=0.7), {"x": make(x, k)})
+    c = compile_model(model, use_cache=False)
+    f, jac = c._fns["odeint_pair"]([0.7])
+    for value in (1.7, 2.6, 0.4):
+        y = np.array([value])
+        assert f(y, 0.0)[0] == pytest.approx(c.rhs(0.0, [value], [0.7])[0], rel=1e-13)
+        assert jac(y, 0.0)[0, 0] == pytest.approx(c.jac(0.0, [value], [0.7])[0, 0], rel=1e-13)

@@ -7,6 +7,7 @@ import pytest
 import sympy as sp
 
 import bonemodel as bm
+from bonemodel.compile_numba import numba_available
 from bonemodel.errors import ParameterError, ScenarioError, SimulationError, SolverError
 from tests.conftest import logistic_exact
 
@@ -231,3 +232,27 @@ def test_rodas4_single_run_matches_tight_radau_through_a_scenario(model_name):
     scale = np.max(np.abs(ref.y), axis=1, keepdims=True)
     assert np.max(np.abs(sol.y - ref.y) / scale) < 1e-5
     np.testing.assert_allclose(sol.observable_values, ref.observable_values, rtol=1e-4, atol=1e-12)
+
+
+def test_meta_lists_every_window_field():
+    from dataclasses import asdict
+
+    model = bm.load_model("lemaire2004")
+    scenario = model.scenarios[next(iter(model.scenarios))]
+    scenario = scenario() if callable(scenario) else scenario
+    sol = bm.simulate(model, 300.0, scenario=scenario)
+    assert sol.meta["windows"] == [asdict(w) for w in scenario.windows]
+    assert sol.meta["windows"]
+
+
+@pytest.mark.skipif(not numba_available(), reason="numba is not installed")
+def test_compiled_model_still_pickles_after_a_rodas4_run():
+    import pickle
+
+    from bonemodel.compile import compile_model
+
+    model = bm.load_model("lemaire2004")
+    bm.simulate(model, 100.0, method="rodas4")
+    copy = pickle.loads(pickle.dumps(compile_model(model)))
+    assert "_numba_module" not in copy.__dict__
+    assert bm.simulate(model, 100.0, method="rodas4").success

@@ -10,6 +10,7 @@ the numpy solver is always available as the fallback.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import ModuleType
 
 import numpy as np
 
@@ -25,20 +26,25 @@ def solve_batch_numba(
     y0: np.ndarray,
     times: np.ndarray,
     *,
-    source: str,
-    key: str,
+    source: str | None = None,
+    key: str | None = None,
+    module: ModuleType | None = None,
     rtol: float = 1e-6,
     atol: float | np.ndarray = 1e-10,
     max_steps: int = 100_000,
 ) -> BatchResult:
     """Integrate every member with the numba solver generated from ``source``.
 
-    Parameters are those of :func:`~bonemodel.solvers.batch.solve_batch`, plus the
-    generated ``source`` and its ``key`` (from :func:`bonemodel.compile_numba.numba_source`).
+    Parameters are those of :func:`~bonemodel.solvers.batch.solve_batch`, plus either the
+    generated ``source`` and its ``key`` (from :func:`bonemodel.compile_numba.numba_source`;
+    what workers receive) or the already loaded ``module``.
     """
-    from ..compile_numba import load_from_source
+    if module is None:
+        from ..compile_numba import load_from_source
 
-    module = load_from_source(source, key, compiled.name)
+        if source is None or key is None:
+            raise TypeError("solve_batch_numba needs the generated module, or its source and key")
+        module = load_from_source(source, key, compiled.name)
     times = np.ascontiguousarray(times, dtype=float)
     y0 = np.asarray(y0, dtype=float)
     n, B = y0.shape
@@ -50,37 +56,41 @@ def solve_batch_numba(
         segP[:, k, :] = P.T if P.ndim == 2 else P[None, :]
     seg_a = np.array([a for a, _, _ in segments], dtype=float)
     seg_b = np.array([b for _, b, _ in segments], dtype=float)
-    atol_v = np.ascontiguousarray(np.broadcast_to(np.asarray(atol, dtype=float), (n,)))
+    atol_v = np.empty(n)
+    atol_v[:] = atol  # one number or one per state
     out = np.empty((B, times.size, n))  # every entry is written (NaN after a failure)
     codes = np.zeros(B, dtype=np.int64)
     info = np.zeros((B, 4))
-    with np.errstate(all="ignore"):
-        module.solve_all(
-            times,
-            seg_a,
-            seg_b,
-            segP,
-            np.ascontiguousarray(y0.T),
-            float(rtol),
-            atol_v,
-            np.asarray(compiled.nonnegative, dtype=np.bool_),
-            int(max_steps),
-            uses_time(compiled),
-            out,
-            codes,
-            info,
-        )
-    messages = [_message(compiled, int(c), info[b], max_steps) for b, c in enumerate(codes)]
+    # numba's numpy error model turns x/0 into inf inside the member, which then fails alone.
+    module.solve_all(
+        times,
+        seg_a,
+        seg_b,
+        segP,
+        np.ascontiguousarray(y0.T),
+        float(rtol),
+        atol_v,
+        compiled.nonnegative,
+        int(max_steps),
+        uses_time(compiled),
+        out,
+        codes,
+        info,
+    )
+    messages = [
+        "" if c == 0 else _message(compiled, c, info[b], max_steps) for b, c in enumerate(codes.tolist())
+    ]
     steps = info[:, 3].astype(np.int64)
+    steps_list = steps.tolist()
     meta = {
         "method": METHOD,
         "rtol": rtol,
         "atol": atol if np.isscalar(atol) else list(np.asarray(atol, dtype=float)),
-        "steps_mean": float(steps.mean()) if B else 0.0,
-        "steps_max": int(steps.max()) if B else 0,
+        "steps_mean": sum(steps_list) / B if B else 0.0,
+        "steps_max": max(steps_list) if B else 0,
     }
     return BatchResult(
-        times, np.moveaxis(out, 2, 0), codes == 0, messages, steps, np.zeros(B, np.int64), meta
+        times, out.transpose(2, 0, 1), codes == 0, messages, steps, np.zeros(B, np.int64), meta
     )
 
 

@@ -42,16 +42,15 @@ def integrate_segment(
     max_steps: int = 100_000,
 ) -> SegmentResult:
     """Integrate from times[0] (where y = y0) and report y at every entry of ``times``."""
-    plist = [float(v) for v in p]
+    plist = np.asarray(p, dtype=float).tolist()
     if method in ("auto", "odeint"):
         # Fast path: the generated functions straight into LSODA. Only if it breaks on an
         # exception (overflow, or a complex number from a negative base in a fractional
         # power) is the segment redone with guarded functions that turn those into NaN, so
         # the integrator fails cleanly and keeps the points it reached.
         try:
-            with np.errstate(all="ignore"):
-                f, jac = compiled._fns["odeint_pair"](plist)
-                return _odeint(f, jac, y0, times, rtol, atol, max_steps)
+            f, jac = compiled._fns["odeint_pair"](plist)
+            return _odeint(f, jac, y0, times, rtol, atol, max_steps)
         except (ArithmeticError, ValueError, TypeError):
             pass
         rhs_s, jac_s = _guarded(*compiled.scalar_functions, compiled.n_states)
@@ -98,7 +97,7 @@ def _odeint(f, jac, y0, times, rtol, atol, max_steps) -> SegmentResult:
             f, y0, times, Dfun=jac, rtol=rtol, atol=atol, full_output=True, mxstep=max_steps, printmessg=False
         )
     ok = info["message"] == "Integration successful."
-    finite = np.all(np.isfinite(y), axis=1)
+    finite = np.isfinite(y).all(axis=1)
     if ok and finite.all():
         return SegmentResult(times, y.T, True, "", int(info["nst"][-1]) if len(info["nst"]) else 0)
     # odeint fills the rows after a failure with garbage: keep the rows it reached.
