@@ -27,6 +27,8 @@ def hoist_constants(
     dynamic = frozenset(dynamic)
     table: dict[sp.Expr, sp.Symbol] = {}
     definitions: list[tuple[sp.Symbol, sp.Expr]] = []
+    depends: dict[sp.Basic, bool] = {}  # memo: does a subexpression involve a dynamic symbol?
+    done: dict[sp.Basic, sp.Basic] = {}  # memo: rewritten subexpressions (shared subtrees are common)
 
     def name(e: sp.Expr) -> sp.Expr:
         if e.is_Atom:
@@ -39,22 +41,31 @@ def hoist_constants(
         return symbol
 
     def is_constant(e: sp.Basic) -> bool:
-        return not (e.free_symbols & dynamic)
+        known = depends.get(e)
+        if known is None:
+            known = e in dynamic if e.is_Atom else any([not is_constant(a) for a in e.args])
+            depends[e] = known
+        return not known
 
     def walk(e: sp.Basic) -> sp.Basic:
         if e.is_Atom:
             return e
+        if e in done:
+            return done[e]
         # Only numeric expressions get a name: a condition or a Piecewise branch pair must
         # stay what it is, though the numbers inside it are still hoisted.
         if is_constant(e) and isinstance(e, sp.Expr):
-            return name(e)
-        if isinstance(e, (sp.Add, sp.Mul)):
+            new = name(e)
+        elif isinstance(e, (sp.Add, sp.Mul)):
             constant = [a for a in e.args if is_constant(a)]
             rest = [walk(a) for a in e.args if not is_constant(a)]
             if len(constant) > 1 or (constant and not constant[0].is_Atom):
                 constant = [name(e.func(*constant))]
-            return e.func(*constant, *rest)
-        return e.func(*[walk(a) for a in e.args])
+            new = e.func(*constant, *rest)
+        else:
+            new = e.func(*[walk(a) for a in e.args])
+        done[e] = new
+        return new
 
     rewritten = [walk(e if isinstance(e, sp.Basic) else sp.Float(e)) for e in exprs]
     return definitions, rewritten
