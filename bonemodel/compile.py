@@ -14,6 +14,7 @@ import hashlib
 import math
 import os
 import stat
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -286,7 +287,7 @@ def _write_cache(path: Path, source: str) -> None:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _private(path.parent, directory=True):
             return  # a shared or foreign folder is never written to (nor read from)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")  # one per writer
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(source)

@@ -18,6 +18,7 @@ import importlib.util
 import os
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from types import ModuleType
 
@@ -128,7 +129,7 @@ def _load(source: str, key: str, name: str) -> ModuleType:
     path = folder / f"bm_{_safe(name)}_{key}.py"
     if not path.is_file() or path.read_text(encoding="utf-8") != source:
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")  # one per writer
         tmp.write_text(source, encoding="utf-8")
         os.replace(tmp, path)
     mod_name = f"_bonemodel_numba_{key}"

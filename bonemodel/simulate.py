@@ -76,7 +76,7 @@ def simulate(
     t_start, t_end = check_span(t_start, t_end)
     started = _time.perf_counter()
     compiled = compile_model(model)
-    _check_solver(method, rtol, atol, compiled.n_states)
+    rtol, atol = _check_solver(method, rtol, atol, compiled.n_states)
     setup = prepare(model, compiled, params=params, scenario=scenario, t_start=t_start, t_end=t_end)
     grid = _output_grid(t_start, t_end, t_eval, setup)
     y = _initial_state(model, compiled, setup.base, y0)
@@ -190,27 +190,40 @@ def _simulate_rodas4(model, compiled, setup, grid, y0, baselines, rtol, atol, st
     return sol
 
 
-def _check_solver(method: str, rtol: float, atol, n_states: int) -> None:
+def _check_solver(method: str, rtol, atol, n_states: int) -> tuple[float, float | np.ndarray]:
+    """Validate method and tolerances; return rtol as a float and atol as a float or float array."""
     if method not in METHODS:
         raise SimulationError(f"unknown method '{method}'; choose one of {list(METHODS)}")
-    if not (_is_number(rtol) and math.isfinite(rtol) and 0 < rtol < 1):
+    r = _real(rtol)
+    if r is None or not (math.isfinite(r) and 0 < r < 1):
         raise SimulationError(f"rtol must be one number in (0, 1), got {rtol!r}")
-    if _is_number(atol):
-        if not (math.isfinite(atol) and atol > 0):
+    a = _real(atol)
+    if a is not None:
+        if not (math.isfinite(a) and a > 0):
             raise SimulationError(f"atol must be positive, got {atol!r}")
-        return
-    if np.ndim(atol) not in (0, 1) or (np.ndim(atol) == 1 and np.shape(atol) != (n_states,)):
+        return r, a
+    if np.ndim(atol) != 1 or np.shape(atol) != (n_states,):
         raise SimulationError(
             f"atol must be one number or one per state ({n_states} values), got shape {np.shape(atol)}"
         )
-    values = np.asarray(atol, dtype=float)
+    values = np.asarray(atol)
+    if values.dtype.kind not in "iuf":
+        raise SimulationError(f"atol must be numbers, got {atol!r}")
+    values = values.astype(float)
     if not np.isfinite(values).all() or (values <= 0).any():
         raise SimulationError(f"atol must be positive, got {atol!r}")
+    return r, values
 
 
-def _is_number(x) -> bool:
-    """A real scalar (Python or numpy), not a bool."""
-    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
+def _real(x) -> float | None:
+    """``x`` as a float if it is one real number (Python, numpy scalar or 0-d array), else None."""
+    if isinstance(x, (bool, np.bool_)):
+        return None
+    if isinstance(x, (int, float, np.integer, np.floating)):
+        return float(x)
+    if isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "iuf":
+        return float(x)
+    return None
 
 
 def _output_grid(t_start: float, t_end: float, t_eval, setup: Setup) -> np.ndarray:

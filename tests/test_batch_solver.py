@@ -204,3 +204,21 @@ def test_numba_solver_equals_numpy_solver(rng):
     assert b.ok.all()
     np.testing.assert_array_equal(a.steps, b.steps)
     np.testing.assert_allclose(b.y, a.y, rtol=1e-11, atol=0)
+
+
+@pytest.mark.skipif(not numba_available(), reason="numba is not installed")
+def test_first_numba_runs_in_several_threads_at_once(tmp_path, monkeypatch):
+    """Threads loading one model's numba module into an empty cache do not trip over each other."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import bonemodel as bm
+    import bonemodel.compile_numba as cn
+
+    monkeypatch.setenv("BONEMODEL_CACHE", str(tmp_path))
+    monkeypatch.setattr(cn, "_LOADED", {})
+    model = bm.load_model("lemaire2004")
+    compile_model(model).__dict__.pop("_numba_module", None)
+    with ThreadPoolExecutor(4) as pool:
+        runs = list(pool.map(lambda _: bm.simulate(model, 50.0, method="rodas4"), range(4)))
+    assert all(r.success for r in runs)
+    np.testing.assert_array_equal(runs[0].y, runs[3].y)

@@ -186,7 +186,17 @@ def test_nan_jacobian_in_solve_ivp_is_a_reported_failure():
     assert sol.status == "failed" and "stopped near t =" in sol.message or "negative" in sol.message
 
 
-@pytest.mark.parametrize("kwargs", [{"atol": np.full(2, 1e-12)}, {"rtol": np.array([1e-6] * 3)}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"atol": np.full(2, 1e-12)},
+        {"rtol": np.array([1e-6] * 3)},
+        {"atol": "1e-10"},
+        {"atol": ["1e-10"] * 3},
+        {"rtol": True},
+        {"atol": np.array([[1e-10] * 3])},
+    ],
+)
 def test_tolerance_shapes_are_checked(coupled_model, kwargs):
     with pytest.raises(SimulationError, match="atol|rtol"):
         bm.simulate(coupled_model, 1.0, **kwargs)
@@ -195,6 +205,13 @@ def test_tolerance_shapes_are_checked(coupled_model, kwargs):
 def test_per_state_atol_is_accepted_and_recorded(coupled_model):
     sol = bm.simulate(coupled_model, 1.0, atol=[1e-10, 1e-10, 1e-8])
     assert sol.meta["atol"] == [1e-10, 1e-10, 1e-8]
+
+
+@pytest.mark.parametrize("method", ["auto", "rodas4", "BDF"])
+def test_numpy_scalar_and_zero_dimensional_tolerances_are_numbers(coupled_model, method):
+    sol = bm.simulate(coupled_model, 1.0, rtol=np.array(1e-6), atol=np.float32(1e-10), method=method)
+    assert sol.success and type(sol.meta["rtol"]) is float
+    assert sol.meta["atol"] == pytest.approx(1e-10)
 
 
 def test_steady_state_takes_params_positionally(logistic_model):

@@ -85,7 +85,7 @@ def solve_batch_numba(
     meta = {
         "method": METHOD,
         "rtol": rtol,
-        "atol": atol if np.isscalar(atol) else list(np.asarray(atol, dtype=float)),
+        "atol": float(atol) if np.ndim(atol) == 0 else np.asarray(atol, dtype=float).tolist(),
         "steps_mean": sum(steps_list) / B if B else 0.0,
         "steps_max": max(steps_list) if B else 0,
     }
