@@ -20,6 +20,7 @@ from .model import Model
 from .runtime import Setup, check_span, check_value, prepare
 from .scenario import Scenario
 from .solution import Solution
+from .solvers.batch import initial_states
 from .solvers.scipy_path import METHODS, integrate_segment
 
 DEFAULT_RTOL = 1e-6
@@ -253,20 +254,23 @@ def _output_grid(t_start: float, t_end: float, t_eval, setup: Setup) -> np.ndarr
 
 
 def _initial_state(model: Model, compiled: CompiledModel, p: np.ndarray, y0) -> np.ndarray:
-    y = compiled.initial(p)
-    if y0 is None:
-        pass
-    elif isinstance(y0, Mapping):
-        for name, value in y0.items():
+    if y0 is not None and not isinstance(y0, Mapping):
+        y = np.asarray(y0, dtype=float).ravel().copy()
+        if y.size != compiled.n_states:
+            raise SimulationError(
+                f"y0 has {y.size} values but model '{model.name}' has {compiled.n_states} states "
+                f"{compiled.state_names}"
+            )
+    else:
+        try:
+            y = compiled.initial(p)
+        except (ArithmeticError, ValueError, TypeError):
+            # Python raises on x/0 where IEEE arithmetic (the batched solvers') gives inf and
+            # often a finite limit, e.g. a steady state at a zero rate: follow IEEE here too.
+            y = initial_states(compiled, p[:, None])[:, 0]
+        for name, value in (y0 or {}).items():
             model.state(name)
             y[compiled.state_index[name]] = float(value)
-    else:
-        arr = np.asarray(y0, dtype=float).ravel()
-        if arr.size != y.size:
-            raise SimulationError(
-                f"y0 has {arr.size} values but model '{model.name}' has {y.size} states {compiled.state_names}"
-            )
-        y = arr.copy()
     bad = [
         n
         for n, v, nn in zip(compiled.state_names, y.tolist(), compiled.nonnegative.tolist())
@@ -276,6 +280,7 @@ def _initial_state(model: Model, compiled: CompiledModel, p: np.ndarray, y0) -> 
         raise SimulationError(
             f"initial values of {bad} are negative or not finite: "
             + ", ".join(f"{n}={y[compiled.state_index[n]]:g}" for n in bad)
+            + "; check the parameter values they depend on, or give them with y0="
         )
     return y
 

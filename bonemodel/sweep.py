@@ -383,26 +383,35 @@ def run_chunk(plan: Plan, payload: tuple[int, np.ndarray]) -> pd.DataFrame:
 
 def _integrate(plan: Plan, P: np.ndarray, seg_P: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """States (n, B, K) at the plan's times, success flags and failure messages."""
+    c = plan.compiled
+    y0 = initial_states(c, P)  # IEEE arithmetic: a zero denominator gives inf, not an exception
     if plan.method == "scipy":
-        return _solve_scipy(plan, P, seg_P)
-    y0 = initial_states(plan.compiled, P)
-    segs = [(a, b, seg_P[k]) for k, (a, b, _) in enumerate(plan.segments)]
-    if plan.method == "numba":
-        from .solvers.batch_numba import solve_batch_numba
-
-        res = solve_batch_numba(
-            plan.compiled,
-            segs,
-            y0,
-            plan.times,
-            source=plan.numba_source,
-            key=plan.numba_key,
-            rtol=plan.rtol,
-            atol=plan.atol,
-        )
+        y, ok, msgs = _solve_scipy(plan, y0, seg_P)
     else:
-        res = solve_batch(plan.compiled, segs, y0, plan.times, rtol=plan.rtol, atol=plan.atol)
-    return res.y, res.ok, res.message
+        segs = [(a, b, seg_P[k]) for k, (a, b, _) in enumerate(plan.segments)]
+        if plan.method == "numba":
+            from .solvers.batch_numba import solve_batch_numba
+
+            res = solve_batch_numba(
+                c,
+                segs,
+                y0,
+                plan.times,
+                source=plan.numba_source,
+                key=plan.numba_key,
+                rtol=plan.rtol,
+                atol=plan.atol,
+            )
+        else:
+            res = solve_batch(c, segs, y0, plan.times, rtol=plan.rtol, atol=plan.atol)
+        y, ok, msgs = res.y, res.ok, res.message
+    # Every method reports a start that cannot be computed in the same words.
+    for b in np.nonzero(~np.isfinite(y0).all(axis=0))[0].tolist():
+        bad = [n for n, v in zip(c.state_names, y0[:, b].tolist()) if not math.isfinite(v)]
+        ok[b] = False
+        msgs[b] = f"the initial value of {bad} is not finite for these parameter values"
+        y[:, b, :] = np.nan
+    return y, ok, msgs
 
 
 def member_vectors(plan: Plan, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
@@ -462,7 +471,7 @@ def observables(plan: Plan, y: np.ndarray, seg_P: np.ndarray) -> np.ndarray:
     return out
 
 
-def _solve_scipy(plan: Plan, P: np.ndarray, seg_P: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _solve_scipy(plan: Plan, y0: np.ndarray, seg_P: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """The reference path: one odeint (LSODA) run per member through the single-run solver."""
     from .solvers.scipy_path import integrate_segment
 
@@ -473,7 +482,10 @@ def _solve_scipy(plan: Plan, P: np.ndarray, seg_P: np.ndarray) -> tuple[np.ndarr
     msgs = [""] * B
     seg_of = segment_of_times(plan)
     for b in range(B):
-        state = c.initial(P[:, b])
+        state = y0[:, b]
+        if not np.isfinite(state).all():
+            ok[b] = False
+            continue
         for k, (a, e, _) in enumerate(plan.segments):
             cols = np.nonzero(seg_of == k)[0]
             inside = plan.times[cols]

@@ -115,3 +115,61 @@ def test_a_callable_output_failing_on_one_member_fails_that_member_only():
     assert runs.loc[failed, "first_time_above"].isna().all()
     assert runs.loc[~failed, "status"].eq("success").all()
     assert np.isfinite(runs["C@80"]).all()  # the member's other outputs are kept
+
+
+def _one_zero_each(model):
+    """One member per parameter: that parameter at 0, every other at its file value."""
+    names = model.parameter_names
+    values = np.tile([model.parameters[n].value for n in names], (len(names), 1))
+    np.fill_diagonal(values, 0.0)
+    return pd.DataFrame(values, columns=names)
+
+
+@pytest.mark.parametrize("name", ["lemaire2004", "komarova2003"])
+def test_a_parameter_at_zero_gets_the_same_status_on_every_path(name):
+    """Python raises on x/0 where numpy gives inf: every path now computes in IEEE arithmetic."""
+    from bonemodel.compile_numba import numba_available
+
+    model = bm.load_model(name)
+    table = _one_zero_each(model)
+    state = model.state_names[0]
+    methods = ["numpy", "scipy"] + (["numba"] if numba_available() else [])
+    runs = {
+        m: bm.sweep(model, table, t_end=100.0, outputs=[f"{state}@100"], method=m, progress=False, workers=1)
+        for m in methods
+    }
+    ok = {m: (r["status"] == "success").to_numpy() for m, r in runs.items()}
+    for m in methods[1:]:
+        np.testing.assert_array_equal(ok[m], ok["numpy"], err_msg=f"{m} vs numpy")
+        both = ok[m] & ok["numpy"]
+        np.testing.assert_allclose(
+            runs[m][f"{state}@100"][both], runs["numpy"][f"{state}@100"][both], rtol=1e-4, atol=1e-9
+        )
+    assert ok["numpy"].any() and not ok["numpy"].all()  # the check has both kinds of member
+
+
+def test_a_start_that_is_not_finite_fails_the_member_with_its_reason():
+    model = bm.load_model("komarova2003")
+    runs = bm.sweep(model, _one_zero_each(model), t_end=10.0, outputs=["x1@10"], method="scipy", progress=False)
+    status = runs.set_index(pd.Index(model.parameter_names))["status"]
+    # beta2/alpha2 = inf puts x1's steady state at infinity; alpha1 = 0 has a finite IEEE limit
+    assert status["alpha2"] == "failed: the initial value of ['x1'] is not finite for these parameter values"
+    assert status["alpha1"] == "success"
+
+
+def test_simulate_names_an_initial_state_that_is_not_finite():
+    model = bm.load_model("komarova2003")
+    with pytest.raises(SimulationError, match=r"initial values of \['x1'\] .* not finite.*y0="):
+        bm.simulate(model, 10.0, params={"alpha2": 0.0})
+    assert bm.simulate(model, 10.0, params={"alpha2": 0.0}, y0=[1.0, 200.0, 100.0]).success
+    # x/0 in the start values follows IEEE arithmetic, as in sweeps: a finite limit runs
+    sol = bm.simulate(model, 10.0, params={"alpha1": 0.0})
+    assert sol.success and sol.y[:, 0].tolist() == [10.0, 0.0, 100.0]
+
+
+def test_scipy_path_follows_the_ieee_limit_where_python_would_raise():
+    """Lemaire with k5 = 0: k6/k5 is inf and the OPG term vanishes; odeint agrees with rodas4."""
+    ref = bm.simulate("lemaire2004", 300.0, params={"k5": 0.0}, method="rodas4", rtol=1e-9, atol=1e-14)
+    sol = bm.simulate("lemaire2004", 300.0, params={"k5": 0.0}, rtol=1e-9, atol=1e-14)
+    assert sol.success
+    np.testing.assert_allclose(sol.y, ref.y, rtol=1e-5)

@@ -116,7 +116,15 @@ def initial_states(compiled: CompiledModel, P: np.ndarray) -> np.ndarray:
             vals = y0_fn(0.0, None, P)
         return np.vstack([np.broadcast_to(np.asarray(v, dtype=float), (B,)) for v in vals])
     except TypeError:  # an initial value uses a math.* function, which needs scalars
-        return np.column_stack([compiled.initial(P[:, b]) for b in range(B)]).reshape(-1, B)
+        return np.column_stack([_initial_or_nan(compiled, P[:, b]) for b in range(B)]).reshape(-1, B)
+
+
+def _initial_or_nan(compiled: CompiledModel, p: np.ndarray) -> np.ndarray:
+    """One member's initial state; NaN where Python cannot compute it (x/0, a math domain error)."""
+    try:
+        return compiled.initial(p)
+    except (ArithmeticError, ValueError, TypeError):
+        return np.full(compiled.n_states, np.nan)
 
 
 def solve_batch(
@@ -218,7 +226,7 @@ def solve_batch(
     meta = {
         "method": METHOD,
         "rtol": rtol,
-        "atol": atol if np.isscalar(atol) else list(np.asarray(atol, dtype=float)),
+        "atol": float(atol) if np.ndim(atol) == 0 else np.asarray(atol, dtype=float).tolist(),
         "steps_mean": float(steps.mean()) if B else 0.0,
         "steps_max": int(steps.max()) if B else 0,
     }
@@ -230,7 +238,8 @@ def _clip(y: np.ndarray, nonneg: np.ndarray) -> np.ndarray:
 
 
 def _norm(v: np.ndarray, sk: np.ndarray) -> np.ndarray:
-    return np.sqrt(np.mean((v / sk) ** 2, axis=0))
+    with np.errstate(all="ignore"):  # a member gone non-finite fails on its own, silently
+        return np.sqrt(np.mean((v / sk) ** 2, axis=0))
 
 
 def _solve(Einv: np.ndarray, v: np.ndarray) -> np.ndarray:

@@ -44,46 +44,66 @@ def integrate_segment(
     """Integrate from times[0] (where y = y0) and report y at every entry of ``times``."""
     plist = np.asarray(p, dtype=float).tolist()
     if method in ("auto", "odeint"):
-        # Fast path: the generated functions straight into LSODA. Only if it breaks on an
-        # exception (overflow, or a complex number from a negative base in a fractional
-        # power) is the segment redone with guarded functions that turn those into NaN, so
-        # the integrator fails cleanly and keeps the points it reached.
+        # Fast path: the generated functions straight into LSODA. Only if Python raises
+        # (x/0, overflow, a math domain error, or a complex number from a negative base in
+        # a fractional power) is the segment redone with functions that compute such calls
+        # in IEEE arithmetic, as the batched solvers do, so every path gives the same status.
         try:
             f, jac = compiled._fns["odeint_pair"](plist)
             return _odeint(f, jac, y0, times, rtol, atol, max_steps)
         except (ArithmeticError, ValueError, TypeError):
             pass
-        rhs_s, jac_s = _guarded(*compiled.scalar_functions, compiled.n_states)
-        return _odeint(
-            lambda y, t: rhs_s(t, y.tolist(), plist),
-            lambda y, t: jac_s(t, y.tolist(), plist),
-            y0,
-            times,
-            rtol,
-            atol,
-            max_steps,
-        )
-    rhs_s, jac_s = _guarded(*compiled.scalar_functions, compiled.n_states)
-    return _ivp(rhs_s, jac_s, plist, y0, times, method, rtol, atol)
+        rhs, jac = _ieee(compiled, plist)
+        if (failed := _not_finite_at_start(rhs, jac, times, y0)) is not None:
+            return failed
+        return _odeint(lambda y, t: rhs(t, y), lambda y, t: jac(t, y), y0, times, rtol, atol, max_steps)
+    rhs, jac = _ieee(compiled, plist)
+    if (failed := _not_finite_at_start(rhs, jac, times, y0)) is not None:
+        return failed
+    return _ivp(rhs, jac, y0, times, method, rtol, atol)
 
 
-def _guarded(rhs_s, jac_s, n: int):
-    """Turn float overflow / domain errors into NaN so the integrator fails cleanly and keeps its output."""
-    nan_vector = [float("nan")] * n
+def _not_finite_at_start(rhs, jac, times, y0) -> SegmentResult | None:
+    """A failed segment if the RHS or Jacobian is not finite where the segment starts.
 
-    # A trial step can also push a negative base into a fractional power, which Python
-    # answers with a complex number: the float conversion turns that into NaN as well.
-    def rhs(t, y, p):
+    That happens when a parameter value makes the model singular (a zero denominator
+    reached as inf/inf, say); the batched solvers, which always use the Jacobian, fail
+    there too, while LSODA in its non-stiff mode might run on without noticing.
+    """
+    y = np.asarray(y0, dtype=float)
+    if np.isfinite(rhs(times[0], y)).all() and np.isfinite(jac(times[0], y)).all():
+        return None
+    message = (
+        f"the right-hand side or its Jacobian is not finite at t = {times[0]:g} days: "
+        "a parameter value makes the model singular (e.g. a zero in a denominator)"
+    )
+    return SegmentResult(times[:1], y[:, None], False, message, 0)
+
+
+def _ieee(compiled: CompiledModel, plist: list[float]):
+    """RHS and Jacobian ``(t, y)`` in IEEE arithmetic: x/0 gives inf, a bad power NaN.
+
+    The scalar code runs where Python can evaluate it; a call where Python raises is
+    evaluated by the batched numpy code instead (the arithmetic of the batched solvers).
+    A non-finite result then makes the integrator fail cleanly, keeping its output.
+    """
+    rhs_s, jac_s = compiled.scalar_functions
+    rhs_b, jac_b = compiled._fns["rhs_batch"], compiled._fns["jac_batch"]
+    P = np.asarray(plist, dtype=float)[:, None]
+
+    def rhs(t, y):
         try:
-            return np.array(rhs_s(t, y, p), dtype=float)
+            return np.array(rhs_s(t, y.tolist(), plist), dtype=float)
         except (ArithmeticError, ValueError, TypeError):
-            return np.array(nan_vector)
+            with np.errstate(all="ignore"):
+                return np.asarray(rhs_b(t, np.asarray(y, dtype=float)[:, None], P), dtype=float)[:, 0]
 
-    def jac(t, y, p):
+    def jac(t, y):
         try:
-            return np.asarray(jac_s(t, y, p), dtype=float)
+            return np.asarray(jac_s(t, y.tolist(), plist), dtype=float)
         except (ArithmeticError, ValueError, TypeError):
-            return np.full((n, n), np.nan)
+            with np.errstate(all="ignore"):
+                return np.asarray(jac_b(t, np.asarray(y, dtype=float)[:, None], P), dtype=float)[:, :, 0]
 
     return rhs, jac
 
@@ -116,15 +136,15 @@ def _odeint(f, jac, y0, times, rtol, atol, max_steps) -> SegmentResult:
     return SegmentResult(times[:good], y[:good].T, False, message, int(info["nst"][good - 1]) if good else 0)
 
 
-def _ivp(rhs_s, jac_s, plist, y0, times, method, rtol, atol) -> SegmentResult:
+def _ivp(rhs, jac_fn, y0, times, method, rtol, atol) -> SegmentResult:
     last_t = [float(times[0])]
 
     def f(t, y):
         last_t[0] = t
-        return rhs_s(t, y.tolist(), plist)
+        return rhs(t, y)
 
     def jac(t, y):
-        return jac_s(t, y.tolist(), plist)
+        return jac_fn(t, y)
 
     kwargs = {"jac": jac} if method in _IMPLICIT else {}
     try:
