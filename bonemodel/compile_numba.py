@@ -28,7 +28,7 @@ from .compile import CompiledModel, _cse, _ScalarPrinter, cache_dir, renaming, r
 from .hoist import hoist_constants
 from .model import TIME, Model
 
-NUMBA_GENERATOR_VERSION = "5"  # 5: parameter-only terms computed once per segment (derive)
+NUMBA_GENERATOR_VERSION = "6"  # 5: parameter-only terms computed once per segment (derive)
 _LOADED: dict[str, ModuleType] = {}
 _SOURCES: dict[str, str] = {}
 
@@ -69,6 +69,7 @@ def generate_numba_source(model: Model, key: str) -> str:
         "from numba import njit",
         "",
         f"NQ = {len(constants)}  # parameter-only subexpressions, computed once per segment",
+        f"N = {len(states)}  # states: a compile-time constant, so the small loops unroll",
         "",
         "",
         jit,
@@ -170,7 +171,7 @@ UROUND = 2.220446049250313e-16
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def lu(A, piv):
-    n = A.shape[0]
+    n = N
     for k in range(n):
         m = k
         big = abs(A[k, k])
@@ -197,7 +198,7 @@ def lu(A, piv):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def lusolve(A, piv, x):
-    n = A.shape[0]
+    n = N
     for k in range(n):
         m = piv[k]
         if m != k:
@@ -218,7 +219,7 @@ def lusolve(A, piv, x):
 @njit(cache=True, nogil=True, error_model="numpy")
 def wnorm(v, y0, y1, rtol, atol):
     s = 0.0
-    n = v.size
+    n = N
     for i in range(n):
         sk = atol[i] + rtol * max(abs(y0[i]), abs(y1[i]))
         s += (v[i] / sk) ** 2
@@ -231,7 +232,7 @@ def integrate_member(T, seg_a, seg_b, segP, y0, rtol, atol, nonneg, max_steps, t
 
     Returns 0 ok, 1 step underflow or non-finite, 2 too many steps, 3 a state went negative.
     """
-    n = y0.size
+    n = N
     K = T.size
     y = y0.copy()
     f0 = numpy.empty(n)

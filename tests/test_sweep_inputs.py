@@ -150,7 +150,9 @@ def test_a_parameter_at_zero_gets_the_same_status_on_every_path(name):
 
 def test_a_start_that_is_not_finite_fails_the_member_with_its_reason():
     model = bm.load_model("komarova2003")
-    runs = bm.sweep(model, _one_zero_each(model), t_end=10.0, outputs=["x1@10"], method="scipy", progress=False)
+    runs = bm.sweep(
+        model, _one_zero_each(model), t_end=10.0, outputs=["x1@10"], method="scipy", progress=False
+    )
     status = runs.set_index(pd.Index(model.parameter_names))["status"]
     # beta2/alpha2 = inf puts x1's steady state at infinity; alpha1 = 0 has a finite IEEE limit
     assert status["alpha2"] == "failed: the initial value of ['x1'] is not finite for these parameter values"
