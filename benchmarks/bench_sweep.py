@@ -234,7 +234,8 @@ def main() -> None:
 
     # Daily output: the same sweep keeping whole trajectories (2001 times x 3 states)
     daily_outputs = [f"{st}@[0:{T_END:g}:1]" for st in STATES]
-    # The 48 MB result makes this path sensitive to what else the machine is doing: best of 2.
+    # The first run of a 48 MB result pays the page faults of memory fresh from the OS (the
+    # allocator hands large blocks back after use): best of 2, as for libroadrunner below.
     w = c = float("inf")
     for _ in range(2):
         s = clock()

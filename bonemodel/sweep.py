@@ -347,28 +347,16 @@ def run_chunk(plan: Plan, payload: tuple[int, np.ndarray]) -> pd.DataFrame:
     if good.any():
         gi = np.nonzero(good)[0]
         y, ok, msgs = _integrate(plan, P[:, gi], seg_P[:, :, gi])
-        uses_obs = any(
-            o.variable in plan.compiled.observable_names or o.kind == "callable" for o in plan.outputs
+        lay = _layout(plan)
+        obs = (
+            observables(plan, y, seg_P[:, :, gi]) if lay.uses_obs else np.zeros((0, len(gi), plan.times.size))
         )
-        obs = observables(plan, y, seg_P[:, :, gi]) if uses_obs else np.zeros((0, len(gi), plan.times.size))
-        state_index = plan.compiled.state_index
-        at = [j for j, o in enumerate(plan.outputs) if o.kind == "at" and o.variable in state_index]
-        if at:
-            # Values of states at one time: a single gather for all of them.
-            rows = np.array([state_index[plan.outputs[j].variable] for j in at])
-            cols = np.searchsorted(plan.times, [plan.outputs[j].times[0] for j in at])
-            block = np.moveaxis(y, 0, 2)[:, cols, rows]  # (members, outputs), read member by member
-            at_arr = np.asarray(at)
-            if at_arr[-1] - at_arr[0] == len(at) - 1 and len(gi) == B:
-                numbers[:, d + at_arr[0] : d + at_arr[-1] + 1] = block
-            else:
-                numbers[np.ix_(gi, d + at_arr)] = block
-        gathered = set(at)
+        if lay.at.size:
+            _gather_states(numbers, d, gi, B, y, lay)
         output_errors: dict[int, str] = {}
-        for j, o in enumerate(plan.outputs):
-            if j not in gathered:
-                with np.errstate(all="ignore"):
-                    numbers[gi, d + j] = o.evaluate(plan.times, y, obs, errors=output_errors)
+        for j in lay.others:
+            with np.errstate(all="ignore"):
+                numbers[gi, d + j] = plan.outputs[j].evaluate(plan.times, y, obs, errors=output_errors)
         for k, b in enumerate(gi):
             if not ok[k]:
                 status[b] = f"failed: {msgs[k]}"
@@ -379,6 +367,73 @@ def run_chunk(plan: Plan, payload: tuple[int, np.ndarray]) -> pd.DataFrame:
     frame = pd.DataFrame(numbers, index=index, columns=columns, copy=False)
     frame["status"] = status.astype(str)
     return frame
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where each output of a plan comes from, worked out once per plan (not per chunk)."""
+
+    uses_obs: bool  # some output needs the observables
+    at: np.ndarray  # outputs that are a state at one time: their output indices,
+    rows: np.ndarray  # their states
+    cols: np.ndarray  # and their columns in plan.times
+    others: list[int]  # every other output, evaluated one by one
+    block: tuple[list[int], int, int] | None  # (states, first col, end col) if ``at`` is one block
+
+
+def _layout(plan: Plan) -> _Layout:
+    cached = plan.__dict__.get("_layout")
+    if cached is not None:
+        return cached
+    c = plan.compiled
+    observables_ = set(c.observable_names)
+    outputs = plan.outputs
+    uses_obs = any(o.variable in observables_ or o.kind == "callable" for o in outputs)
+    at = [j for j, o in enumerate(outputs) if o.kind == "at" and o.variable in c.state_index]
+    rows = np.array([c.state_index[outputs[j].variable] for j in at], dtype=np.int64)
+    cols = np.searchsorted(plan.times, [outputs[j].times[0] for j in at]).astype(np.int64)
+    chosen = set(at)
+    block = None
+    # Whole trajectories (``NAME@[a:b:h]`` for some states) are one contiguous block of
+    # outputs: state-major, each state over the same run of consecutive output times.
+    if at and at[-1] - at[0] == len(at) - 1:
+        states = list(dict.fromkeys(rows.tolist()))
+        width = len(at) // len(states)
+        c0 = int(cols[0])
+        if (
+            width * len(states) == len(at)
+            and np.array_equal(rows, np.repeat(states, width))
+            and np.array_equal(cols, np.tile(np.arange(c0, c0 + width), len(states)))
+        ):
+            block = (states, c0, c0 + width)
+    lay = _Layout(
+        uses_obs,
+        np.asarray(at, dtype=np.int64),
+        rows,
+        cols,
+        [j for j in range(len(outputs)) if j not in chosen],
+        block,
+    )
+    plan.__dict__["_layout"] = lay
+    return lay
+
+
+def _gather_states(numbers: np.ndarray, d: int, gi: np.ndarray, B: int, y: np.ndarray, lay: _Layout) -> None:
+    """Copy the state-at-time outputs of the integrated members ``gi`` into ``numbers``."""
+    first, last = int(lay.at[0]), int(lay.at[-1])
+    if lay.block is not None and len(gi) == B:
+        states, c0, c1 = lay.block
+        dest = numbers[:, d + first : d + last + 1].reshape(B, len(states), c1 - c0)
+        if np.shares_memory(dest, numbers):  # a view: write the trajectories straight in
+            source = y[states] if len(states) < y.shape[0] else y
+            dest[...] = source[:, :, c0:c1].transpose(1, 0, 2)
+            return
+    # One gather for all of them, read member by member.
+    block = np.moveaxis(y, 0, 2)[:, lay.cols, lay.rows]  # (members, outputs)
+    if last - first == len(lay.at) - 1 and len(gi) == B:
+        numbers[:, d + first : d + last + 1] = block
+    else:
+        numbers[np.ix_(gi, d + lay.at)] = block
 
 
 def _integrate(plan: Plan, P: np.ndarray, seg_P: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:

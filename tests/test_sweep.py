@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import bonemodel as bm
 from bonemodel.checkpoint import load_results
 from bonemodel.errors import ModelError, ParameterError, SimulationError
 from bonemodel.model import Model, State, symbols
@@ -276,3 +277,40 @@ def test_pure_numpy_is_the_fallback_without_numba(monkeypatch):
     with pytest.raises(ImportError, match=r"bonemodel\[fast\]"):
         small_sweep(workers=1, n=4, method="numba")
     assert (table["status"] == "success").all()
+
+
+@pytest.mark.parametrize(
+    "outputs",
+    [
+        ["C@[0:60:1]", "R@[0:60:1]"],  # whole trajectories, states out of model order: one block
+        ["B@[10:40:2]", "C@7", "max(R)"],  # a trajectory, a single time and a functional
+    ],
+)
+def test_trajectory_outputs_equal_single_runs(outputs):
+    table = pd.DataFrame({"k_B": [0.12, 0.2, 0.27], "D_R": [7e-4, 1.0e-3, 1.3e-3]})
+    runs = bm.sweep("lemaire2004", table, t_end=60.0, outputs=outputs, progress=False, workers=1)
+    assert (runs["status"] == "success").all()
+    for b in range(len(table)):
+        sol = bm.simulate(
+            "lemaire2004", 60.0, params=dict(table.iloc[b]), t_eval=np.arange(61.0), rtol=1e-9, atol=1e-14
+        )
+        for name in runs.columns:
+            if "@" in name and "[" not in name:
+                state, day = name.split("@")
+                assert runs[name][b] == pytest.approx(sol.at(state, float(day)), rel=1e-4)
+        if outputs[0] == "C@[0:60:1]":
+            np.testing.assert_allclose(runs.filter(like="C@").iloc[b], sol["C"], rtol=1e-4)
+            np.testing.assert_allclose(runs.filter(like="R@").iloc[b], sol["R"], rtol=1e-4)
+
+
+def test_trajectory_block_survives_a_failed_member():
+    table = pd.DataFrame({"k_B": [0.12, float("nan"), 0.27]})
+    runs = bm.sweep("lemaire2004", table, t_end=30.0, outputs=["C@[0:30:1]", "R@[0:30:1]"], progress=False)
+    assert runs["status"][1].startswith("failed")
+    ref = bm.sweep(
+        "lemaire2004", table.iloc[[0, 2]], t_end=30.0, outputs=["C@[0:30:1]", "R@[0:30:1]"], progress=False
+    )
+    np.testing.assert_array_equal(
+        runs.iloc[[0, 2]].drop(columns="status").to_numpy(), ref.drop(columns="status").to_numpy()
+    )
+    assert runs.iloc[1].drop(["status", "k_B"]).isna().all()
