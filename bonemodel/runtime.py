@@ -115,3 +115,40 @@ def check_span(t_start: float, t_end: float) -> tuple[float, float]:
             f"t_end ({t_end:g} days) must be greater than t_start ({t_start:g}); give a positive duration"
         )
     return t_start, t_end
+
+
+def check_tolerances(rtol: Any, atol: Any, n_states: int | None) -> tuple[float, float | np.ndarray]:
+    """Validated tolerances: rtol as a float, atol as a float or (if ``n_states`` is given)
+    one float per state."""
+    r = _real(rtol)
+    if r is None or not (math.isfinite(r) and 0 < r < 1):
+        raise SimulationError(f"rtol must be one number with 0 < rtol < 1, got {rtol!r}")
+    a = _real(atol)
+    if a is not None:
+        if not (math.isfinite(a) and a > 0):
+            raise SimulationError(f"atol must be positive, got {atol!r}")
+        return r, a
+    if n_states is None:
+        raise SimulationError(f"atol must be one positive number here, got {atol!r}")
+    if np.ndim(atol) != 1 or np.shape(atol) != (n_states,):
+        raise SimulationError(
+            f"atol must be one number or one per state ({n_states} values), got shape {np.shape(atol)}"
+        )
+    values = np.asarray(atol)
+    if values.dtype.kind not in "iuf":
+        raise SimulationError(f"atol must be numbers, got {atol!r}")
+    values = values.astype(float)
+    if not np.isfinite(values).all() or (values <= 0).any():
+        raise SimulationError(f"atol must be positive, got {atol!r}")
+    return r, values
+
+
+def _real(x: Any) -> float | None:
+    """``x`` as a float if it is one real number (Python, numpy scalar or 0-d array), else None."""
+    if isinstance(x, (bool, np.bool_)):
+        return None
+    if isinstance(x, (int, float, np.integer, np.floating)):
+        return float(x)
+    if isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "iuf":
+        return float(x)
+    return None

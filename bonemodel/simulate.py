@@ -17,7 +17,7 @@ from . import __version__
 from .compile import CompiledModel, compile_model
 from .errors import SimulationError, SolverError
 from .model import Model
-from .runtime import Setup, check_span, check_value, prepare
+from .runtime import Setup, check_span, check_tolerances, check_value, prepare
 from .scenario import Scenario
 from .solution import Solution
 from .solvers.batch import initial_states
@@ -195,36 +195,7 @@ def _check_solver(method: str, rtol, atol, n_states: int) -> tuple[float, float 
     """Validate method and tolerances; return rtol as a float and atol as a float or float array."""
     if method not in METHODS:
         raise SimulationError(f"unknown method '{method}'; choose one of {list(METHODS)}")
-    r = _real(rtol)
-    if r is None or not (math.isfinite(r) and 0 < r < 1):
-        raise SimulationError(f"rtol must be one number in (0, 1), got {rtol!r}")
-    a = _real(atol)
-    if a is not None:
-        if not (math.isfinite(a) and a > 0):
-            raise SimulationError(f"atol must be positive, got {atol!r}")
-        return r, a
-    if np.ndim(atol) != 1 or np.shape(atol) != (n_states,):
-        raise SimulationError(
-            f"atol must be one number or one per state ({n_states} values), got shape {np.shape(atol)}"
-        )
-    values = np.asarray(atol)
-    if values.dtype.kind not in "iuf":
-        raise SimulationError(f"atol must be numbers, got {atol!r}")
-    values = values.astype(float)
-    if not np.isfinite(values).all() or (values <= 0).any():
-        raise SimulationError(f"atol must be positive, got {atol!r}")
-    return r, values
-
-
-def _real(x) -> float | None:
-    """``x`` as a float if it is one real number (Python, numpy scalar or 0-d array), else None."""
-    if isinstance(x, (bool, np.bool_)):
-        return None
-    if isinstance(x, (int, float, np.integer, np.floating)):
-        return float(x)
-    if isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "iuf":
-        return float(x)
-    return None
+    return check_tolerances(rtol, atol, n_states)
 
 
 def _output_grid(t_start: float, t_end: float, t_eval, setup: Setup) -> np.ndarray:

@@ -32,7 +32,7 @@ from .designs import make_design
 from .errors import SimulationError
 from .model import Model
 from .outputs import Output, default_grid, needs_grid, output_times, parse_outputs
-from .runtime import check_span, prepare
+from .runtime import check_span, check_tolerances, prepare
 from .scenario import Scenario, Window
 from .solvers.batch import METHOD as BATCH_METHOD
 from .solvers.batch import initial_states, solve_batch
@@ -129,8 +129,7 @@ def sweep(
         model = load_model(model)
     if method not in METHODS:
         raise SimulationError(f"unknown sweep method '{method}'; choose one of {list(METHODS)}")
-    if not (np.isfinite(rtol) and 0 < rtol < 1) or not (np.isfinite(atol) and atol > 0):
-        raise SimulationError(f"need 0 < rtol < 1 and atol > 0, got rtol={rtol}, atol={atol}")
+    rtol, atol = check_tolerances(rtol, atol, None)  # one atol for every member and state
     if executor not in ("auto", "threads", "processes"):
         raise SimulationError(f"unknown executor '{executor}'; choose 'auto', 'threads' or 'processes'")
     if workers is not None and (isinstance(workers, bool) or int(workers) != workers or workers < 1):

@@ -175,3 +175,11 @@ def test_scipy_path_follows_the_ieee_limit_where_python_would_raise():
     sol = bm.simulate("lemaire2004", 300.0, params={"k5": 0.0}, rtol=1e-9, atol=1e-14)
     assert sol.success
     np.testing.assert_allclose(sol.y, ref.y, rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"rtol": 2.0}, {"atol": "1e-10"}, {"atol": [1e-10, 1e-10, 1e-10]}, {"rtol": True}]
+)
+def test_sweep_tolerances_are_checked_like_simulate(kwargs):
+    with pytest.raises(SimulationError, match="rtol|atol"):
+        bm.sweep("lemaire2004", {"k_B": (0.1, 0.3)}, n=2, progress=False, **kwargs)
