@@ -19,7 +19,7 @@ from bonemodel import scenarios as S
 from bonemodel.errors import ModelError
 from bonemodel.model import Input, Module
 from bonemodel.models import load_model
-from bonemodel.models.inflammation import ALL, build
+from bonemodel.models.inflammation import ALL, DEFAULT, build
 from bonemodel.models.inflammation.calibrate import CALIBRATED, calibrate
 from bonemodel.models.inflammation.targets import TARGETS, evaluate
 from bonemodel.simulate import simulate
@@ -41,6 +41,7 @@ DEPENDS = {
     "couplings": {"cytokines"},
     "mineral": {"sites"},
     "outputs": {"sites"},
+    "quality": {"sites"},
 }
 
 
@@ -76,7 +77,7 @@ def test_modules_off_reproduce_pivonka2008_exactly():
 
 def test_full_model_exposes_the_observable_contract(model):
     assert set(CONTRACT) <= set(model.observable_names)
-    assert set(ALL) == set(model.modules)
+    assert set(DEFAULT) == set(model.modules)
 
 
 def test_healthy_adult_is_a_steady_state(model):

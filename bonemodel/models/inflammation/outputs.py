@@ -9,6 +9,14 @@
     fracture_rr_site = G_site^(-z_site) x RR_ind,  z_site = (bmd_site - 1) 100 / SD_pct_site
     RR_ind = (CRP/CRP0)^beta_CRP  x  R_rel^beta_turn  x  (1 + beta_AGE (AGE - 1))
 
+With module 'quality' on, fracture risk follows strength instead (Kopperdahl 2014 gradients)::
+
+    fracture_rr_site = Gs_site^(-zs_site) x (CRP/CRP0)^beta_CRP,
+    zs_site = (strength_site - 1) 100 / SD_pct_strength_site
+
+where turnover and AGEs act inside strength (module 'quality') and the CRP term is the
+non-skeletal part of inflammation's association with fracture (falls, frailty).
+
 The BMD gradient G (relative risk per SD decrease: hip BMD for hip fracture, spine BMD for
 vertebral fracture) comes from meta-analyses; the independent term carries what the data show
 predicts fracture beyond BMD: inflammation (CRP), high turnover and, in diabetes, the AGE-laden
@@ -27,10 +35,13 @@ def module(model: Model) -> Module:
     """The outputs module (needs 'sites')."""
     require(model, NAME, "sites")
     p = params(NAME)
-    ind = S("R_rel") ** S("beta_turn")
+    strength = has(model, "strength_hip")
+    # With 'quality' on, turnover (stress risers, young mineral) and AGEs act through strength;
+    # only the non-skeletal part of CRP's association stays outside it.
+    ind = 1 if strength else S("R_rel") ** S("beta_turn")
     if has(model, "il6_ratio"):
         ind = ind * (S("CRP") / S("CRP0")) ** S("beta_CRP")
-    if "AGE" in model.state_names:
+    if "AGE" in model.state_names and not strength:
         ind = ind * (1 + S("beta_AGE") * (S("AGE") - 1))
     expressions = {
         "fracture_independent": ind,
@@ -38,8 +49,14 @@ def module(model: Model) -> Module:
         "z_spine": (S("bmd_spine") - 1) * 100 / S("SD_pct_spine"),
     }
     bvtv = S("V_trab") + (S("O_trab") if "O_trab" in model.state_names else 0)
-    rr_hip = S("G_hip") ** (-S("z_hip")) * S("fracture_independent")
-    rr_vert = S("G_vert") ** (-S("z_spine")) * S("fracture_independent")
+    if strength:
+        expressions["zs_hip"] = (S("strength_hip") - 1) * 100 / S("SD_pct_strength_hip")
+        expressions["zs_spine"] = (S("strength_spine") - 1) * 100 / S("SD_pct_strength_spine")
+        rr_hip = S("G_strength_hip") ** (-S("zs_hip")) * S("fracture_independent")
+        rr_vert = S("G_strength_vert") ** (-S("zs_spine")) * S("fracture_independent")
+    else:
+        rr_hip = S("G_hip") ** (-S("z_hip")) * S("fracture_independent")
+        rr_vert = S("G_vert") ** (-S("z_spine")) * S("fracture_independent")
     observables = (
         Observable(
             "bmd_spine_pct",

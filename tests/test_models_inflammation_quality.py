@@ -1,0 +1,156 @@
+"""The bone-quality module: tissue mineralisation, perforation, matrix and strength-based fracture.
+
+Mechanism checks with the module switched on (``build(modules=ALL)``); the calibrated flagship
+without it is covered by test_models_inflammation.py.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from bonemodel import scenarios as S
+from bonemodel.compile import compile_model
+from bonemodel.models import load_model
+from bonemodel.models.inflammation import ALL, DEFAULT
+from bonemodel.scenario import Scenario
+from bonemodel.simulate import simulate
+
+YEAR = 365.25
+QUALITY = [
+    "tmd_spine_pct",
+    "tmd_hip_pct",
+    "tbs_pct",
+    "age_index",
+    "strength_spine_pct",
+    "strength_hip_pct",
+    "fracture_rr_hip",
+    "fracture_rr_vertebral",
+]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model("inflammation", modules=ALL)
+
+
+def _end(model, scenario=None, years=10.0, **params):
+    sol = simulate(model, years * YEAR, scenario=scenario, params=params or None, t_eval=[0.0, years * YEAR])
+    return {name: sol[name][-1] for name in model.observable_names}
+
+
+def test_quality_module_exposes_its_contract(model):
+    assert set(QUALITY) <= set(model.observable_names)
+    assert "quality" not in load_model("inflammation").modules  # not yet in the calibrated flagship
+    assert set(DEFAULT) | {"quality"} == set(ALL)
+
+
+def test_healthy_adult_keeps_every_quality_measure(model):
+    sol = simulate(model, 10 * YEAR, scenario=S.healthy(), t_eval=[0.0, 10 * YEAR])
+    np.testing.assert_allclose(sol.y[:, -1], sol.y[:, 0], rtol=1e-6, atol=1e-12)
+    for name in ("tmd_spine_pct", "tmd_hip_pct", "tbs_pct", "strength_spine_pct", "strength_hip_pct"):
+        assert abs(sol[name][-1]) < 1e-6
+    assert sol["age_index"][-1] == pytest.approx(1.0, abs=1e-9)
+
+
+def test_tissue_mineralisation_constant_with_age(model):
+    """Q6 (Roschger 2003): mean tissue mineralisation does not change with age in health."""
+    out = _end(model, S.ageing())
+    assert abs(out["tmd_spine_pct"]) < 2.1 and abs(out["tmd_hip_pct"]) < 2.1
+
+
+def test_suppressed_turnover_matures_the_mineral_and_keeps_connectivity(model):
+    d_ocp = model.parameters["D_OCp"].value
+    low = simulate(model, 3 * YEAR, params={"D_OCp": 0.5 * d_ocp}, t_eval=[0.0, YEAR, 3 * YEAR])
+    assert low["ctx_rel"][-1] < 0.8
+    # secondary mineralisation (time constant ~1.4 yr) keeps raising TMD after the first year
+    assert 0.5 < low["tmd_spine_pct"][-1] and low["tmd_spine_pct"][1] < low["tmd_spine_pct"][-1]
+    assert low["tmd_spine_pct"][-1] < low["bmd_spine_pct"][-1]
+    assert low["connectivity_rel"][-1] == pytest.approx(1.0, abs=1e-12)
+    assert low["strength_spine_pct"][-1] > 2 * low["bmd_spine_pct"][-1] * 0.9
+    assert low["fracture_rr_vertebral"][-1] < 1.0
+
+
+def test_high_turnover_leaves_younger_mineral_and_perforates(model):
+    d_ocp = model.parameters["D_OCp"].value
+    high = _end(model, None, 3.0, D_OCp=2.0 * d_ocp)
+    assert high["ctx_rel"] > 1.2
+    assert high["tmd_spine_pct"] < -0.5
+    assert high["connectivity_rel"] < 0.99
+    # strength falls faster than density squared alone would say (perforation, stress risers)
+    assert high["strength_spine_pct"] < 100 * ((1 + high["bmd_spine_pct"] / 100) ** 2 - 1)
+
+
+def test_perforation_is_not_undone_when_inflammation_resolves(model):
+    ra_two_years = S.rheumatoid_arthritis("high", stop_day=2 * YEAR)
+    sol = simulate(model, 8 * YEAR, scenario=ra_two_years, t_eval=np.linspace(0, 8 * YEAR, 33))
+    n = sol["connectivity_rel"]
+    at_stop = int(np.searchsorted(sol.t, 2 * YEAR))
+    assert n[at_stop] < 0.97
+    assert np.all(np.diff(n) <= 1e-12)  # connectivity never comes back
+    # once resolved, loss slows as the thinned trabeculae refill (thin ones stay at risk a while)
+    during = n[0] - n[at_stop]
+    late = n[-9] - n[-1]  # the last two years
+    assert late < 0.25 * during
+    bmd = sol["bmd_spine_pct"]
+    assert bmd[-1] > bmd[at_stop] + 1.0  # while thinning is partly refilled
+
+
+def test_age_crosslinks_weaken_bone_beyond_its_density(model):
+    t2d = _end(model, S.type2_diabetes())
+    assert t2d["age_index"] > 1.3
+    density_only = 100 * ((1 + t2d["bmd_hip_pct"] / 100) ** 2 - 1)
+    assert t2d["strength_hip_pct"] < density_only - 2.0
+
+
+@pytest.mark.parametrize("site, bmd_sd, band", [("hip", 12.0, (2.0, 3.5)), ("vertebral", 11.0, (1.9, 2.8))])
+def test_density_alone_keeps_the_published_bmd_gradient(model, site, bmd_sd, band):
+    """Q1: with strength ~ density^2 and the strength gradients of Q2, a uniform loss of one SD
+    of BMD (no change of architecture, matrix or turnover) gives the meta-analytic BMD gradient."""
+    cm = compile_model(model)
+    p = cm.vector()
+    y = cm.initial(p)
+    names = cm.state_names
+    scale = 1 - bmd_sd / 100
+    for state in ("V_trab", "V_cort", "Min_trab", "Min_cort"):
+        y[names.index(state)] *= scale
+    obs = cm.observables(0.0, y[:, None], p[:, None])[:, 0]
+    rr = obs[cm.observable_names.index(f"fracture_rr_{site}")]
+    assert band[0] <= rr <= band[1]
+
+
+def test_strength_gradient_is_the_finite_element_one(model):
+    """Q2: one SD of strength lost changes fracture risk by the Kopperdahl 2014 odds ratio."""
+    cm = compile_model(model)
+    p = cm.vector()
+    y = cm.initial(p)
+    sd = model.parameters["SD_pct_strength_hip"].value / 100
+    y[cm.state_names.index("V_trab")] *= math.sqrt(1 - sd)  # strength ~ V^2 at fixed TMD
+    y[cm.state_names.index("Min_trab")] *= math.sqrt(1 - sd)
+    y[cm.state_names.index("V_cort")] *= math.sqrt(1 - sd)
+    y[cm.state_names.index("Min_cort")] *= math.sqrt(1 - sd)
+    obs = cm.observables(0.0, y[:, None], p[:, None])[:, 0]
+    assert obs[cm.observable_names.index("fracture_rr_hip")] == pytest.approx(
+        model.parameters["G_strength_hip"].value, rel=1e-9
+    )
+
+
+def test_quality_states_stay_non_negative_under_extreme_disease(model):
+    worst = S.rheumatoid_arthritis("high") + S.menopause() + S.type2_diabetes()
+    sol = simulate(model, 20 * YEAR, scenario=worst, t_eval=np.linspace(0, 20 * YEAR, 41))
+    assert np.all(sol["connectivity_rel"] > 0)
+    assert np.all(np.isfinite(sol["fracture_rr_hip"]))
+
+
+def test_quality_off_gives_the_flagship_fracture_risk():
+    with_q = load_model("inflammation", modules=ALL)
+    without = load_model("inflammation")
+    sc = S.rheumatoid_arthritis("moderate")
+    a = simulate(without, 2 * YEAR, scenario=sc, t_eval=[2 * YEAR])
+    b = simulate(with_q, 2 * YEAR, scenario=sc, t_eval=[2 * YEAR])
+    # the quality module adds states and observables but leaves the bone cells and BMD alone
+    assert b["bmd_spine_pct"][-1] == pytest.approx(a["bmd_spine_pct"][-1], rel=1e-6)
+    assert b["fracture_rr_hip"][-1] != pytest.approx(a["fracture_rr_hip"][-1], rel=1e-3)
+    assert isinstance(sc, Scenario)
