@@ -5,31 +5,73 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import math
 import pkgutil
 import sys
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import BonemodelError, ParameterError
+from ._cli_common import (
+    ArgumentParser,
+    UsageError,
+    check_name,
+    check_output_file,
+    check_output_folder,
+    days,
+    rescue_frame,
+    write_whole,
+)
+from .errors import BonemodelError, ParameterError, SolverError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit code (2 for bad input, 1 for a failed run)."""
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help()
-        return 2
+    """Entry point; returns the exit code (2 for bad input, 1 for a failed run).
+
+    Bad input prints one line, ``bonemodel: error: ...``, to stderr and no traceback;
+    ``--debug`` adds the traceback.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv  # before parsing, so that a parse error can show its traceback too
     try:
+        parser = _parser()
+        args = parser.parse_args(argv)
+        debug = args.debug
+        if not getattr(args, "handler", None):
+            parser.print_help()
+            return 2
         return int(args.handler(args) or 0)
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else 0
+    except KeyboardInterrupt:
+        _report("interrupted", debug)
+        return 130
+    except UsageError as exc:
+        _report(f"error: {exc}", debug)
+        return 2
     except BonemodelError as exc:
-        print(f"bonemodel: error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 2 if not type(exc).__name__ == "SolverError" else 1
+        _report(f"error: {type(exc).__name__}: {exc}", debug)
+        return 1 if isinstance(exc, SolverError) else 2
+    except MemoryError:
+        _report("error: out of memory; use a smaller --n, fewer outputs or fewer output times", debug)
+        return 1
+    except OSError as exc:
+        _report(f"error: {exc}", debug)
+        return 1
+
+
+def _report(message: str, debug: bool) -> None:
+    """Print ``bonemodel: <message>`` as one line (control characters escaped) to stderr."""
+    if debug:
+        traceback.print_exc()
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    print(f"bonemodel: {text}", file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bonemodel", description=__doc__)
+    parser = ArgumentParser(prog="bonemodel", description=__doc__)
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     sub = parser.add_subparsers(dest="command")
 
     p = sub.add_parser("list", help="list the shipped models and their named scenarios")
@@ -42,13 +84,22 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("simulate", help="simulate one model and write CSV / HTML")
     p.add_argument("model")
     p.add_argument("--scenario", help="a named scenario of the model or of bonemodel.scenarios")
-    p.add_argument("--t-end", type=float, help="end time in days (default: the model's)")
-    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a parameter")
+    p.add_argument("--t-end", type=days, help="end time in days (default: the model's)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a parameter (once per name)",
+    )
     p.add_argument("--method", default="auto")
     p.add_argument("--rtol", type=float, default=1e-6)
     p.add_argument("--atol", type=float, default=1e-10)
-    p.add_argument("--csv", type=Path, help="write the trajectories to this CSV file")
-    p.add_argument("--html", type=Path, help="write a plotly figure to this HTML file")
+    p.add_argument("--csv", type=Path, help="write the trajectories to this CSV file (its folder must exist)")
+    p.add_argument(
+        "--html", type=Path, help="write a plotly figure to this HTML file (its folder must exist)"
+    )
+    p.add_argument("--overwrite", action="store_true", help="replace --csv / --html files that exist")
     p.set_defaults(handler=_simulate)
 
     p = sub.add_parser("reproduce", help="regenerate every published figure and print ours vs published")
@@ -62,6 +113,11 @@ def _parser() -> argparse.ArgumentParser:
     for module, adder in (("cli_sweep", "add_sweep_command"), ("cli_sensitivity", "add_sensitivity_command")):
         if importlib.util.find_spec(f"bonemodel.{module}") is not None:
             getattr(importlib.import_module(f"bonemodel.{module}"), adder)(sub)
+    for command in sub.choices.values():
+        # accepted after the sub-command too; SUPPRESS keeps a top-level --debug when absent here
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help="show the traceback of an error"
+        )
     return parser
 
 
@@ -81,21 +137,30 @@ def _list(args) -> int:
 def _describe(args) -> int:
     from .models import load_model
 
-    print(load_model(args.model).describe())
+    print(load_model(check_name(args.model, "model")).describe())
     return 0
 
 
 def parse_assignments(items: Sequence[str]) -> dict[str, float]:
-    """``["A=1.5", "B=2e-3"]`` -> {"A": 1.5, "B": 0.002}; numbers only, nothing evaluated."""
-    out = {}
+    """``["A=1.5", "B=2e-3"]`` -> {"A": 1.5, "B": 0.002}; finite numbers only, nothing evaluated.
+
+    A name given twice is refused: the last value silently winning hides a typo.
+    """
+    out: dict[str, float] = {}
     for item in items:
         name, sep, value = item.partition("=")
-        if not sep or not name.strip():
+        name = check_name(name, "--set parameter name").strip()
+        if not sep or not name:
             raise ParameterError(f"--set expects NAME=VALUE, got {item!r}")
+        if name in out:
+            raise ParameterError(f"--set {name} is given twice; give each parameter once")
         try:
-            out[name.strip()] = float(value)
+            number = float(value)
         except ValueError:
-            raise ParameterError(f"--set {name.strip()}: {value!r} is not a number") from None
+            raise ParameterError(f"--set {name}: {value!r} is not a number") from None
+        if not math.isfinite(number):
+            raise ParameterError(f"--set {name}: {value!r} is not a finite number; give a real value")
+        out[name] = number
     return out
 
 
@@ -103,11 +168,20 @@ def _simulate(args) -> int:
     from .models import load_model
     from .simulate import simulate
 
+    check_name(args.model, "model")
+    if args.scenario is not None:
+        check_name(args.scenario, "scenario")
+    params = parse_assignments(args.set)
+    check_output_file(args.csv, "--csv", overwrite=args.overwrite)
+    check_output_file(args.html, "--html", overwrite=args.overwrite)
+    if args.csv and args.html and Path(args.csv).resolve() == Path(args.html).resolve():
+        raise UsageError("--csv and --html name the same file; give two names")
+
     model = load_model(args.model)
     sol = simulate(
         model,
         args.t_end,
-        params=parse_assignments(args.set),
+        params=params,
         scenario=args.scenario,
         method=args.method,
         rtol=args.rtol,
@@ -115,14 +189,20 @@ def _simulate(args) -> int:
         raise_on_failure=False,
     )
     frame = sol.to_frame()
-    if args.csv:
-        args.csv.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(args.csv)
-        print(f"wrote {args.csv}")
-    if args.html:
-        args.html.parent.mkdir(parents=True, exist_ok=True)
-        sol.plot().write_html(args.html, include_plotlyjs=True)  # self-contained: opens offline
-        print(f"wrote {args.html}")
+    try:
+        if args.csv:
+            write_whole(args.csv, frame.to_csv)
+            print(f"wrote {args.csv}")
+        if args.html:
+            figure = sol.plot()
+            # self-contained: opens offline
+            write_whole(args.html, lambda name: figure.write_html(name, include_plotlyjs=True))
+            print(f"wrote {args.html}")
+    except OSError as exc:
+        kept = rescue_frame(frame, f"simulate-{model.name}")
+        where = f"the trajectories are saved in {kept}" if kept else "the trajectories could not be saved"
+        print(f"bonemodel: error: writing the results failed ({exc}); {where}", file=sys.stderr)
+        return 1
     if not args.csv and not args.html:
         print(frame.iloc[:: max(1, len(frame) // 20)].to_string())
     if not sol.success:
@@ -145,10 +225,13 @@ def _reproduce(args) -> int:
 
     names = example_names()
     if args.only:
+        for name in args.only:
+            check_name(name, "--only example")
         unknown = sorted(set(args.only) - set(names))
         if unknown:
             raise ParameterError(f"unknown example(s) {unknown}; available: {names}")
         names = [n for n in names if n in args.only]
+    check_output_folder(args.out, "--out")
     args.out.mkdir(parents=True, exist_ok=True)
     tables, failed = [], []
     for name in names:
@@ -165,8 +248,15 @@ def _reproduce(args) -> int:
         print(f"[{name}] done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     if tables:
         combined = pd.concat(tables, ignore_index=True)
-        combined.to_csv(args.out / "comparison.csv", index=False)
         print(format_table(combined))
+        target = args.out / "comparison.csv"
+        try:
+            write_whole(target, lambda name: combined.to_csv(name, index=False))
+        except OSError as exc:
+            kept = rescue_frame(combined, "comparison", index=False)
+            where = f"the table is saved in {kept}" if kept else "the table is printed above"
+            print(f"bonemodel: error: writing {target} failed ({exc}); {where}", file=sys.stderr)
+            return 1
         print(f"\nfigures and comparison.csv written to {args.out}/")
     return 1 if failed else 0
 

@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._cli_common import UsageError, check_output_folder
+
 COLUMNS = ["figure", "quantity", "ours", "published", "unit", "source"]
 
 
@@ -63,6 +65,10 @@ def run_script(reproduce: Callable[..., pd.DataFrame], default_out: str) -> None
     parser.add_argument("--quick", action="store_true", help="smaller settings, for tests")
     args = parser.parse_args()
     out = Path(args.out)
+    try:
+        check_output_folder(out, "--out")  # before the figure's work, not after it
+    except UsageError as exc:
+        parser.error(str(exc))  # one line and exit code 2, no traceback
     out.mkdir(parents=True, exist_ok=True)
     table = reproduce(out, quick=args.quick)
     print(format_table(table))

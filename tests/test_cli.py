@@ -48,7 +48,7 @@ def test_simulate_writes_csv_and_html_with_override(tmp_path):
     "argv, text",
     [
         (["simulate", "pivonka2008", "--set", "D_OCP=1"], "did you mean 'D_OCp'"),
-        (["simulate", "pivonka2008", "--t-end", "-3"], "positive duration"),
+        (["simulate", "pivonka2008", "--t-end", "-3"], "positive, finite number of days"),
         (["simulate", "pivonka2009"], "did you mean 'pivonka2008'"),
         (["simulate", "pivonka2008", "--set", "A_OCa=-1"], "must be >= 0"),
     ],
