@@ -2,21 +2,55 @@
 
 All take the same task function and the same chunks, and hand every finished chunk
 back to the caller (in the parent process) as soon as it is done, so results can be
-written to disk while the rest run. Local processes use the ``spawn`` start method
-(safe with threads, on every platform, and identical to what Dask workers see) and keep
-at most two chunks per worker in flight, so memory stays bounded however long the sweep. Threads serve the numba solver, which
-releases the GIL: they start instantly, where spawning processes costs seconds.
+written to disk while the rest run. Threads serve the numba solver, which releases the
+GIL: they start instantly, where starting processes costs seconds. Every executor keeps
+at most two chunks per worker in flight, so memory stays bounded however long the sweep.
+
+Local processes
+---------------
+Workers are started with ``spawn`` (safe with threads, the same on every platform, and
+what Dask workers see), but unlike plain ``spawn`` they do **not** import the user's
+script. ``spawn`` normally runs the main script again in every worker (as
+``__mp_main__``), so that objects defined in it can be unpickled there; a script that
+calls ``bm.sweep`` at top level without an ``if __name__ == "__main__":`` guard then
+starts a sweep inside each worker while it boots, and the pool breaks
+(``BrokenProcessPool``); even a guarded script would run its other top-level code (prints,
+file writes, plots) once per worker. ``fork`` does not re-import, but forking a process
+that runs threads (BLAS pools, tqdm, numba) can deadlock the children, and macOS
+forbids it; ``forkserver`` re-imports the script like ``spawn``. So the workers' start
+data simply leaves the main module out (only for processes named by this module), and
+what a worker needs is sent to it once, when it starts: the task and the sweep's plan,
+pickled. If the plan refers to something defined in the script (a callable output, say),
+it is pickled by value with ``cloudpickle`` (installed with dask); without cloudpickle
+such a sweep runs on threads, with a warning. The user's script therefore runs exactly
+once, guarded or not.
+
+A worker must not outlive the sweep that started it: if the parent is killed
+(SIGKILL, out of memory), the workers would otherwise wait for work forever, each holding
+its memory. On Linux each worker asks the kernel for SIGKILL when its parent dies
+(``prctl(PR_SET_PDEATHSIG)``; the "parent" is the thread that started the worker, which
+is the thread running the sweep, alive until the pool is shut down); on every platform a
+watchdog thread in the worker also exits it within a second once its parent process is
+gone (``os.getppid()`` changes when a process is re-parented).
 """
 
 from __future__ import annotations
 
+import multiprocessing.context as mpc
 import os
+import pickle
+import sys
+import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 Chunk = tuple[int, Any]  # (chunk index, payload passed to the task)
+_WORKER_PREFIX = "bonemodel-worker"
+_WATCH_INTERVAL_S = 0.5
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def default_workers() -> int:
@@ -36,22 +70,184 @@ def run_serial(task: Callable, plan: Any, chunks: Sequence[Chunk]) -> Iterator[t
 def run_processes(
     task: Callable, plan: Any, chunks: Sequence[Chunk], workers: int
 ) -> Iterator[tuple[int, Any]]:
-    """Run chunks in ``workers`` spawned local processes; yield them as they finish."""
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
+    """Run chunks in ``workers`` local processes; yield them as they finish.
 
-    ctx = mp.get_context("spawn")
+    The workers never import the caller's main script and exit when this process dies
+    (see the module docstring).
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    packed = pack_for_workers((task, plan))
+    if packed is None:
+        warnings.warn(
+            "the sweep uses objects defined in your script or that plain pickle cannot handle (e.g. a "
+            "callable output), which worker processes can only receive with cloudpickle; running on "
+            "threads instead (pip install cloudpickle, or define them in an importable module)",
+            stacklevel=3,
+        )
+        yield from run_threads(task, plan, chunks, workers)
+        return
     # One BLAS thread per process (children inherit the environment): the batched solver's
     # small matrices gain nothing from more, and oversubscription slows every worker.
     saved = {k: os.environ.get(k) for k in _THREAD_VARS}
     os.environ.update({k: "1" for k in _THREAD_VARS if saved[k] is None})
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            yield from _bounded(pool, task, plan, chunks, workers)
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=_worker_context(),
+            initializer=_start_worker,
+            initargs=(os.getpid(), packed),
+        ) as pool:
+            yield from _bounded(lambda payload: pool.submit(_run_packed, payload), chunks, workers)
+    except BrokenProcessPool as exc:
+        from .errors import SimulationError
+
+        raise SimulationError(
+            "a worker process of the sweep stopped abruptly (killed, or out of memory); chunks "
+            "already finished are kept when out= is given (resume=True continues). Use fewer "
+            "workers or a smaller chunk_size"
+        ) from exc
     finally:
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
+
+
+def pack_for_workers(obj: Any) -> bytes | None:
+    """Pickle ``obj`` so that a process which has not imported ``__main__`` can load it.
+
+    Plain pickle when nothing in ``obj`` comes from the main script; otherwise (or when
+    plain pickle fails, as for a lambda) cloudpickle, which pickles such objects by value;
+    None if that needs cloudpickle and it is not installed.
+    """
+    import io
+
+    try:
+        buffer = io.BytesIO()
+        _MainFinder(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+        return buffer.getvalue()
+    except (_UsesMain, pickle.PicklingError, AttributeError, TypeError):
+        pass
+    try:
+        import cloudpickle
+    except ImportError:
+        return None
+    try:
+        return cloudpickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # noqa: BLE001 - whatever cannot be pickled gets the same advice
+        from .errors import SimulationError
+
+        raise SimulationError(
+            f"the sweep cannot be sent to worker processes ({type(exc).__name__}: {exc}); "
+            "run it with executor='threads' or workers=1"
+        ) from None
+
+
+class _UsesMain(Exception):
+    """Something to pickle is defined in the main script."""
+
+
+class _MainFinder(pickle.Pickler):
+    """A pickler that stops at the first object defined in ``__main__``."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        try:
+            module = getattr(obj, "__module__", None)
+        except Exception:  # noqa: BLE001 - an object whose attributes raise is pickled as usual
+            module = None
+        if module in ("__main__", "__mp_main__"):
+            raise _UsesMain
+        return NotImplemented
+
+
+# --------------------------------------------------------------------------- worker processes
+
+
+class _WorkerProcess(mpc.SpawnProcess):
+    """A spawned process whose name marks it as a sweep worker (its start data omits main)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.name = f"{_WORKER_PREFIX}-{self.name}"
+
+
+class _WorkerContext(mpc.SpawnContext):
+    Process = _WorkerProcess
+
+
+def _worker_context() -> _WorkerContext:
+    """The ``spawn`` context of sweep workers, with the main-module filter installed."""
+    _install_main_filter()
+    return _WorkerContext()
+
+
+_FILTER_LOCK = threading.Lock()
+
+
+def _install_main_filter() -> None:
+    """Leave the main module out of the start data of this module's worker processes.
+
+    ``multiprocessing.spawn.get_preparation_data`` is wrapped once per process; processes
+    with any other name get exactly the data they got before.
+    """
+    from multiprocessing import spawn
+
+    with _FILTER_LOCK:
+        original = spawn.get_preparation_data
+        if getattr(original, "_bonemodel_filter", False):
+            return
+
+        def get_preparation_data(name: str) -> dict[str, Any]:
+            data = original(name)
+            if str(name).startswith(_WORKER_PREFIX):
+                data.pop("init_main_from_path", None)
+                data.pop("init_main_from_name", None)
+            return data
+
+        get_preparation_data._bonemodel_filter = True  # type: ignore[attr-defined]
+        spawn.get_preparation_data = get_preparation_data
+
+
+_PACKED: Any = None  # (task, plan) of the sweep this worker serves
+
+
+def _start_worker(parent: int, packed: bytes) -> None:
+    """Initializer of a worker process: die with the parent, then load the task and plan."""
+    _die_with_parent(parent)
+    global _PACKED
+    _PACKED = pickle.loads(packed)
+
+
+def _run_packed(payload: Any) -> Any:
+    task, plan = _PACKED
+    return task(plan, payload)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this process exit as soon as the process ``parent`` is gone."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except Exception:  # noqa: BLE001 - the watchdog below still applies
+            pass
+    # The parent may have died before the request above took effect.
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="bonemodel-parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_WATCH_INTERVAL_S)
+    os._exit(1)
+
+
+# --------------------------------------------------------------------------- threads and Dask
 
 
 def run_threads(
@@ -61,11 +257,11 @@ def run_threads(
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bonemodel-sweep") as pool:
-        yield from _bounded(pool, task, plan, chunks, workers)
+        yield from _bounded(lambda payload: pool.submit(task, plan, payload), chunks, workers)
 
 
 def _bounded(
-    pool, task: Callable, plan: Any, chunks: Sequence[Chunk], workers: int
+    submit: Callable[[Any], Any], chunks: Sequence[Chunk], workers: int
 ) -> Iterator[tuple[int, Any]]:
     """Submit chunks keeping at most two per worker in flight; yield each as it finishes."""
     from concurrent.futures import FIRST_COMPLETED, wait
@@ -76,7 +272,7 @@ def _bounded(
         while pending or running:
             while pending and len(running) < 2 * workers:
                 index, payload = pending.pop()
-                running[pool.submit(task, plan, payload)] = index
+                running[submit(payload)] = index
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for fut in done:
                 index = running.pop(fut)

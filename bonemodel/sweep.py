@@ -98,7 +98,9 @@ def sweep(
         A ``dask.distributed.Client``; chunks then run on its cluster.
     out
         Results folder: every finished chunk is written there (Parquet) with the design
-        and metadata, so the sweep can be resumed and needs no RAM for finished rows.
+        and metadata, so the sweep can be resumed and needs no RAM for finished rows. A
+        folder belongs to one running sweep at a time, and every chunk carries the sweep's
+        id and a checksum, checked before its rows are used (see :mod:`bonemodel.checkpoint`).
     resume
         Continue the sweep stored in ``out``, computing only its missing chunks.
     progress
@@ -151,12 +153,10 @@ def sweep(
             "give outputs by name (e.g. 'max(B)') or start a new folder"
         )
     if out is not None and resume:
-        from pathlib import Path
+        from .checkpoint import stored_chunk_size
 
-        stored = Path(out) / "sweep.json"
-        if stored.is_file():
-            # Resume with the chunking the sweep started with, whatever this call would pick.
-            chunk_size = json.loads(stored.read_text(encoding="utf-8")).get("chunk_size", chunk_size)
+        # Resume with the chunking the sweep started with, whatever this call would pick.
+        chunk_size = stored_chunk_size(out) or chunk_size
     if chunk_size is None:
         n_workers = workers or (_count_workers(client) if client is not None else _default_workers())
         chunk_size = default_chunk_size(total, n_workers, plan.bytes_per_member)
@@ -172,10 +172,45 @@ def sweep(
         from .checkpoint import Checkpoint
 
         cp = Checkpoint(out)
-        done = cp.open(meta, table, resume=resume)
+        done = cp.open(meta, table, resume=resume)  # holds the folder's lock until cp.close()
+        meta["sweep_id"] = cp.sweep_id
     elif resume:
         raise SimulationError("resume=True needs out= (the folder of the sweep to resume)")
+    try:
+        frame = _execute(
+            plan,
+            table,
+            chunk_size,
+            done,
+            cp,
+            workers=workers,
+            client=client,
+            executor=executor,
+            progress=progress,
+            desc=f"sweep {model.name}",
+        )
+    finally:
+        if cp is not None:
+            cp.close()
+    frame.attrs = {**meta, "wall_time_s": _time.perf_counter() - started}
+    return frame
 
+
+def _execute(
+    plan: Plan,
+    table: pd.DataFrame,
+    chunk_size: int,
+    done: set[int],
+    cp: Any,
+    *,
+    workers: int | None,
+    client: Any,
+    executor: str,
+    progress: bool,
+    desc: str,
+) -> pd.DataFrame:
+    """Run the chunks not in ``done`` on the chosen executor; the table of every member."""
+    total = len(table)
     starts = range(0, total, chunk_size)
     values = table.to_numpy(dtype=float)
     chunks = [(i, (s, values[s : s + chunk_size])) for i, s in enumerate(starts) if i not in done]
@@ -183,7 +218,7 @@ def sweep(
     from .executors import Progress, run_dask, run_processes, run_serial, run_threads
 
     done_members = total - sum(len(p[1]) for _, p in chunks)
-    bar = Progress(total, done_members, progress and bool(chunks), f"sweep {model.name}")
+    bar = Progress(total, done_members, progress and bool(chunks), desc)
     threads = executor == "threads" or (executor == "auto" and plan.method == "numba")
     n_local = _default_workers() if workers is None else int(workers)
     if client is not None:
@@ -206,13 +241,10 @@ def sweep(
     finally:
         bar.close()
     if cp is not None:
-        frame = cp.read()
-    elif len(results) == 1:
-        frame = next(iter(results.values()))
-    else:
-        frame = pd.concat([results[i] for i in sorted(results)]) if results else _empty(plan, table)
-    frame.attrs = {**meta, "wall_time_s": _time.perf_counter() - started}
-    return frame
+        return cp.read(list(range(len(starts)))) if total else _empty(plan, table)
+    if len(results) == 1:
+        return next(iter(results.values()))
+    return pd.concat([results[i] for i in sorted(results)]) if results else _empty(plan, table)
 
 
 # --------------------------------------------------------------------------- plan
