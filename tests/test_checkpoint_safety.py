@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bonemodel.checkpoint import Checkpoint, load_results
 from bonemodel.errors import SimulationError
@@ -306,3 +309,39 @@ def test_folder_of_an_older_version_without_checksums_is_recomputed(tmp_path, re
     with pytest.warns(UserWarning, match="2 chunk file"):
         resumed = folder_sweep(out, resume=True)
     pd.testing.assert_frame_equal(resumed, reference, check_exact=True)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
+metadata = st.fixed_dictionaries(
+    {},
+    optional={
+        "fingerprint": json_values,
+        "chunk_size": json_values,
+        "n_members": json_values,
+        "sweep_id": json_values,
+    },
+).map(lambda d: json.dumps(d).encode())
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    meta=st.binary(max_size=200) | json_values.map(lambda v: json.dumps(v).encode()) | metadata,
+    chunk=st.binary(max_size=300),
+)
+def test_any_sweep_metadata_or_chunk_bytes_give_rows_or_a_clear_error(tmp_path, meta, chunk):
+    out = Path(tempfile.mkdtemp(dir=tmp_path))
+    (out / "chunks").mkdir()
+    (out / "sweep.json").write_bytes(meta)
+    (out / "chunks" / "chunk-000000.parquet").write_bytes(chunk)
+    with pytest.raises(SimulationError):
+        load_results(out)  # whatever the metadata, random bytes are never a chunk
+    (out / "chunks" / "chunk-000000.parquet").unlink()
+    try:
+        frame = load_results(out)
+    except SimulationError:
+        return
+    assert frame.empty and isinstance(frame.attrs["fingerprint"], str)
