@@ -5,16 +5,14 @@ with common subexpressions eliminated. Each function exists in two flavours: a s
 one on Python floats (fastest for a single integration driven by LSODA) and a batched
 one on numpy arrays whose trailing axis runs over ensemble members or time points.
 Parameters and inputs are a runtime vector, so a changed value never recompiles.
-Compiled sources are cached in memory and on disk, keyed by a hash of the model.
+Compiled sources are cached in memory and on disk, keyed by a hash of the model; the disk
+cache follows the policy of :mod:`bonemodel.cache`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import os
-import stat
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.pycode import PythonCodePrinter
 
+from .cache import cache_dir, private_folder, read_text, safe_name, write_text  # noqa: F401 - cache_dir re-exported
 from .errors import ModelError
 from .hoist import hoist_constants
 from .model import TIME, Model
@@ -164,15 +163,6 @@ class CompiledModel:
         return v
 
 
-def cache_dir() -> Path | None:
-    """Folder of the on-disk cache (``BONEMODEL_CACHE``, else the user cache); None disables it."""
-    env = os.environ.get("BONEMODEL_CACHE")
-    if env is not None:
-        return Path(env) if env else None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "bonemodel"
-
-
 def model_key(model: Model) -> str:
     """Hash of everything that determines the generated code (not the parameter values)."""
     cached = model.__dict__.get("_key")
@@ -213,13 +203,13 @@ def compile_model(model: Model, *, use_cache: bool = True) -> CompiledModel:
         return cached
     key = model_key(model)
     source = _MEMORY_CACHE.get(key) if use_cache else None
-    path = _cache_path(model, key) if use_cache else None
-    if source is None and path is not None:
-        source = _read_trusted(path, key)
+    path = _cache_path(model, key) if use_cache and source is None else None
+    if path is not None:
+        source = _read_cached(path, key)
     if source is None:
         source = generate_source(model, key)
         if path is not None:
-            _write_cache(path, source)
+            write_text(path, source)
     _MEMORY_CACHE[key] = source
     compiled = CompiledModel(
         name=model.name,
@@ -250,50 +240,25 @@ def _neutral_states(model: Model) -> list[str]:
 
 
 def _cache_path(model: Model, key: str) -> Path | None:
-    folder = cache_dir()
-    return None if folder is None else folder / f"{model.name}-{key}.py"
+    """File of ``model``'s generated code in the private cache folder (None: no usable cache)."""
+    folder = private_folder()
+    return None if folder is None else folder / f"{safe_name(model.name)}-{key}.py"
 
 
-def _private(path: Path, *, directory: bool) -> bool:
-    """True if ``path`` is ours alone: owned by this user, not a link, not writable by others."""
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return False
-    kind_ok = stat.S_ISDIR(st.st_mode) if directory else stat.S_ISREG(st.st_mode)
-    owner_ok = not hasattr(os, "getuid") or st.st_uid == os.getuid()
-    return kind_ok and owner_ok and not st.st_mode & 0o022
+def _read_cached(path: Path, key: str) -> str | None:
+    """Cached source, if the file is private to this user (see :mod:`bonemodel.cache`) and intact.
 
-
-def _read_trusted(path: Path, key: str) -> str | None:
-    """Cached source, if the folder and file are private to this user and intact.
-
-    The checksum only detects corruption; trust comes from the file being writable by
-    this user alone, the same trust Python gives its own ``__pycache__``.
+    The header and checksum only detect a torn or corrupted file; trust comes from the
+    cache policy.
     """
-    if not (_private(path.parent, directory=True) and _private(path, directory=False)):
-        return None
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return None
-    if text.startswith(f"# bonemodel generated code, key {key}\n") and _checksum_ok(text):
+    text = read_text(path)
+    if (
+        text is not None
+        and text.startswith(f"# bonemodel generated code, key {key}\n")
+        and _checksum_ok(text)
+    ):
         return text
     return None
-
-
-def _write_cache(path: Path, source: str) -> None:
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not _private(path.parent, directory=True):
-            return  # a shared or foreign folder is never written to (nor read from)
-        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")  # one per writer
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(source)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # an unwritable cache only costs a recompile next time
 
 
 def _checksum_ok(text: str) -> bool:

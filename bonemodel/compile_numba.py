@@ -3,10 +3,13 @@
 The generated module holds the model's RHS and Jacobian as scalar functions writing into
 preallocated arrays (same sympy CSE as :mod:`bonemodel.compile`), a small LU solver, and
 the RODAS4 integrator of :mod:`bonemodel.solvers.batch` written as a loop over members,
-so each member runs entirely in machine code with its own steps. The source is written
-to the bonemodel cache folder (keyed by the model hash) and compiled with
-``numba.njit(cache=True)``, so a model is compiled once per machine, not once per
-process: spawned workers load the machine code from disk. The functions release the GIL
+so each member runs entirely in machine code with its own steps. The source is executed
+from memory (never read back from disk); numba's machine code for it is cached in
+``<cache>/numba`` under the policy of :mod:`bonemodel.cache` (a private folder, private
+files written atomically), so a model is compiled once per machine, not once per process:
+spawned workers, which receive the source, load the machine code from disk. Without a
+usable cache folder (``BONEMODEL_CACHE=""``, or a folder that fails the checks) nothing
+is written: each process compiles in memory. The functions release the GIL
 (``nogil=True``), so local workers can be threads, which start instantly.
 """
 
@@ -15,22 +18,27 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.util
-import os
+import linecache
 import sys
-import tempfile
 import threading
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import sympy as sp
 
-from .compile import CompiledModel, _cse, _ScalarPrinter, cache_dir, renaming, rhs_and_jacobian
+from . import cache
+from .compile import CompiledModel, _cse, _ScalarPrinter, renaming, rhs_and_jacobian
 from .hoist import hoist_constants
 from .model import TIME, Model
 
-NUMBA_GENERATOR_VERSION = "6"  # 5: parameter-only terms computed once per segment (derive)
+NUMBA_GENERATOR_VERSION = "7"  # 7: machine code cached by bonemodel.cache's policy, not numba's locators
 _LOADED: dict[str, ModuleType] = {}
 _SOURCES: dict[str, str] = {}
+_LOAD_LOCK = threading.Lock()
+# Plain njit: the loader attaches a disk cache in a private folder (numba's own cache=True
+# would pick a folder itself: NUMBA_CACHE_DIR, __pycache__ beside the source, ~/.cache/numba).
+_JIT = '@njit(nogil=True, error_model="numpy")'
 
 
 @functools.cache
@@ -61,7 +69,7 @@ def generate_numba_source(model: Model, key: str) -> str:
         lines += [f"    {k} = q[{i}]" for i, (k, _) in enumerate(constants) if k in used]
         return lines
 
-    jit = "@njit(cache=True, nogil=True, error_model='numpy')"
+    jit = _JIT
     lines = [
         f"# bonemodel numba code, key {key}, generator {NUMBA_GENERATOR_VERSION}",
         "import math",
@@ -125,25 +133,116 @@ def load_from_source(source: str, key: str, name: str) -> ModuleType:
 
 
 def _load(source: str, key: str, name: str) -> ModuleType:
-    folder = cache_dir()
-    folder = (folder / "numba") if folder is not None else Path(tempfile.gettempdir()) / "bonemodel-numba"
-    path = folder / f"bm_{_safe(name)}_{key}.py"
-    if not path.is_file() or path.read_text(encoding="utf-8") != source:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")  # one per writer
-        tmp.write_text(source, encoding="utf-8")
-        os.replace(tmp, path)
-    mod_name = f"_bonemodel_numba_{key}"
-    spec = importlib.util.spec_from_file_location(mod_name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[mod_name] = module
-    spec.loader.exec_module(module)
-    _LOADED[key] = module
-    return module
+    """Execute the generated source as a module; its jitted functions cache machine code privately.
+
+    The source itself comes from this process (or the parent that sent it to a worker) and is
+    never read back from disk, so nothing in the cache folder is executed as Python.
+    """
+    with _LOAD_LOCK:  # threads starting together share one module (and one compilation)
+        module = _LOADED.get(key)
+        if module is not None:
+            return module
+        mod_name = f"_bonemodel_numba_{key}"
+        filename = f"<bonemodel numba {cache.safe_name(name)} {key}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        module = ModuleType(mod_name)
+        sys.modules[mod_name] = module  # numba rebuilds cached functions' globals by module name
+        exec(compile(source, filename, "exec"), module.__dict__)  # noqa: S102 - our own generated code
+        folder = cache.private_folder("numba")
+        if folder is not None:
+            _attach_disk_cache(module, folder, f"bm_{cache.safe_name(name)}_{cache.safe_name(key)}", source)
+        _LOADED[key] = module
+        return module
 
 
-def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in name)
+def _attach_disk_cache(module: ModuleType, folder: Path, prefix: str, source: str) -> None:
+    """Give each jitted function of ``module`` a disk cache in the private ``folder``."""
+    try:
+        from numba.core.dispatcher import Dispatcher
+
+        make = _private_cache_class()
+    except (ImportError, AttributeError) as exc:  # numba's cache internals moved
+        cache.warn_once(
+            "numba-internals",
+            f"bonemodel cannot cache numba machine code with this numba version ({exc}); "
+            "every process compiles afresh",
+        )
+        return
+    stamp = hashlib.sha256(source.encode()).hexdigest()
+    for value in list(vars(module).values()):
+        if isinstance(value, Dispatcher) and value.py_func.__module__ == module.__name__:
+            value._cache = make(value.py_func, folder, prefix, stamp)
+
+
+@functools.cache
+def _private_cache_class() -> type:
+    """numba's function cache, with the folder, file checks and writes of :mod:`bonemodel.cache`.
+
+    numba chooses the folder of ``cache=True`` itself and unpickles whatever it finds there;
+    here the folder is one the cache policy accepted, a file is loaded only if it passes the
+    file checks, and files are written with private modes, atomically.
+    """
+    from numba.core import caching
+
+    class Locator(caching._CacheLocator):
+        def __init__(self, py_func: Any, folder: Path, stamp: str) -> None:
+            self._py_file = py_func.__code__.co_filename
+            self._lineno = py_func.__code__.co_firstlineno
+            self._folder = str(folder)
+            self._stamp = stamp
+
+        def ensure_cache_path(self) -> None:
+            pass  # created and checked by bonemodel.cache.private_folder
+
+        def get_cache_path(self) -> str:
+            return self._folder
+
+        def get_source_stamp(self) -> str:
+            return self._stamp
+
+        def get_disambiguator(self) -> str:
+            return str(self._lineno)
+
+    class Impl(caching.CompileResultCacheImpl):
+        def __init__(self, py_func: Any, locator: Locator, prefix: str) -> None:
+            # Not the base initialiser: it searches numba's own locators for a folder.
+            self._lineno = py_func.__code__.co_firstlineno
+            self._locator = locator
+            self._filename_base = self.get_filename_base(f"{prefix}.{py_func.__qualname__}", "")
+
+    class Files(caching.IndexDataCacheFile):
+        def _load_index(self) -> dict:
+            if not cache.file_trusted(Path(self._index_path)):
+                return {}
+            return super()._load_index()
+
+        def _load_data(self, name: str) -> Any:
+            if not cache.file_trusted(Path(self._data_path(name))):
+                raise OSError(f"untrusted cache file {name}")  # numba treats it as missing
+            return super()._load_data(name)
+
+        def _open_for_write(self, filepath: str):
+            return cache.write_atomic(Path(filepath))
+
+    class PrivateCache(caching.FunctionCache):
+        def __init__(self, py_func: Any, folder: Path, prefix: str, stamp: str) -> None:
+            # Mirrors numba's Cache.__init__ with the locator and files above.
+            self._name = repr(py_func)
+            self._py_func = py_func
+            self._impl = Impl(py_func, Locator(py_func, folder, stamp), prefix)
+            self._cache_path = str(folder)
+            self._cache_file = Files(
+                cache_path=self._cache_path, filename_base=self._impl.filename_base, source_stamp=stamp
+            )
+            self.enable()
+
+        def save_overload(self, sig: Any, data: Any) -> None:
+            try:
+                super().save_overload(sig, data)
+            except OSError:
+                pass  # a cache that cannot be written only costs a compilation next time
+
+    return PrivateCache
 
 
 # The integrator: the same RODAS4 as bonemodel.solvers.batch, one member at a time.
@@ -167,9 +266,10 @@ E31, E32, E33, E34, E35 = (-0.6762803392801253e00, 0.6087714651680015e01, 0.1643
                            0.2476722511418386e02, -0.6594389125716872e01)
 FAC1, FAC2, SAFE = 5.0, 1.0 / 6.0, 0.9
 UROUND = 2.220446049250313e-16
+RATE_LIMIT = 1e150  # bonemodel.solvers.batch.RATE_LIMIT: the same limit on every path
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(nogil=True, error_model="numpy")
 def lu(A, piv):
     n = N
     for k in range(n):
@@ -196,7 +296,7 @@ def lu(A, piv):
     return True
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(nogil=True, error_model="numpy")
 def lusolve(A, piv, x):
     n = N
     for k in range(n):
@@ -216,7 +316,7 @@ def lusolve(A, piv, x):
         x[k] = s / A[k, k]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(nogil=True, error_model="numpy")
 def wnorm(v, y0, y1, rtol, atol):
     s = 0.0
     n = N
@@ -226,11 +326,34 @@ def wnorm(v, y0, y1, rtol, atol):
     return math.sqrt(s / n)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(nogil=True, error_model="numpy")
+def start_check(t, y, f, J, rtol, atol, info):
+    """0 if the member can be integrated from here; 4 if f or J is not finite, 5 if a rate
+    exceeds RATE_LIMIT times its tolerance (info: t, state, rate)."""
+    n = N
+    for i in range(n):
+        for j in range(n):
+            if not math.isfinite(J[i, j]):
+                info[0] = t
+                return 4
+        if not math.isfinite(f[i]):
+            info[0] = t
+            return 4
+    for i in range(n):
+        if not (abs(f[i]) / (atol[i] + rtol * abs(y[i])) <= RATE_LIMIT):
+            info[0] = t
+            info[1] = i
+            info[2] = f[i]
+            return 5
+    return 0
+
+
+@njit(nogil=True, error_model="numpy")
 def integrate_member(T, seg_a, seg_b, segP, y0, rtol, atol, nonneg, max_steps, timed, out, info):
     """RODAS4 for one member; fills out (K, n), NaN after a failure.
 
-    Returns 0 ok, 1 step underflow or non-finite, 2 too many steps, 3 a state went negative.
+    Returns 0 ok, 1 step underflow or non-finite, 2 too many steps, 3 a state went negative,
+    4 f or J not finite where a segment starts, 5 a rate there beyond RATE_LIMIT.
     """
     n = N
     K = T.size
@@ -269,6 +392,12 @@ def integrate_member(T, seg_a, seg_b, segP, y0, rtol, atol, nonneg, max_steps, t
         t = a
         span = bb - a
         rhs(t, y, p, q, f0)
+        jac(t, y, p, q, J)
+        code = start_check(t, y, f0, J, rtol, atol, info)
+        if code != 0:
+            info[3] = steps
+            out[kout:, :] = numpy.nan
+            return code
         # Starting step (Hairer), per member; after a switch no larger than the last step.
         d0 = wnorm(y, y, y, rtol, atol)
         d1 = wnorm(f0, y, y, rtol, atol)
@@ -418,7 +547,7 @@ def integrate_member(T, seg_a, seg_b, segP, y0, rtol, atol, nonneg, max_steps, t
                 info[3] = steps
                 out[kout:, :] = numpy.nan
                 return 2
-            if h < 10.0 * UROUND * max(abs(t), 1.0):
+            if not (h > 10.0 * UROUND * abs(t)):  # the step no longer changes t (rodas.f)
                 info[0] = t
                 info[1] = 1.0 if finite else 0.0
                 info[3] = steps
@@ -429,7 +558,7 @@ def integrate_member(T, seg_a, seg_b, segP, y0, rtol, atol, nonneg, max_steps, t
     return 0
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(nogil=True, error_model="numpy")
 def solve_all(T, seg_a, seg_b, segP, Y0, rtol, atol, nonneg, max_steps, timed, out, codes, info):
     """Every member in turn; segP (B, S, m), Y0 (B, n), out (B, K, n), info (B, 4)."""
     B = Y0.shape[0]

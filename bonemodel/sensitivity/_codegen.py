@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
-from ..compile import _BatchPrinter, _ScalarPrinter, _unpack, _var, cache_dir, compile_model
+from ..cache import private_folder, read_text, safe_name, write_text
+from ..compile import _BatchPrinter, _ScalarPrinter, _unpack, _var, compile_model
 from ..model import TIME, Model
 
 GENERATOR_VERSION = "1"
@@ -57,8 +58,8 @@ def sensitivity_functions(
 ) -> tuple[str, dict[str, Any]]:
     """Source and loaded functions of the sensitivity code of ``model`` for parameters ``names``.
 
-    Cached in memory and on disk (beside the compiled RHS, see :func:`bonemodel.compile.cache_dir`)
-    by the model's hash and the parameter tuple.
+    Cached in memory and on disk (beside the compiled RHS, under the policy of
+    :mod:`bonemodel.cache`) by the model's hash and the parameter tuple.
     """
     key = (compile_model(model).key, tuple(names), bool(exact))  # the compiled model caches its hash
     hit = _CACHE.get(key)
@@ -75,18 +76,23 @@ def sensitivity_functions(
     return hit
 
 
-def _disk_path(name: str, digest: str):
-    folder = cache_dir()
-    return folder / f"{name}-sens-{digest}.py" if folder else None
+def _disk_path(name: str, digest: str) -> Path | None:
+    """File of the sensitivity code in the private cache folder (None: no usable cache)."""
+    folder = private_folder()
+    return folder / f"{safe_name(name)}-sens-{digest}.py" if folder is not None else None
 
 
 def _read_disk(name: str, digest: str) -> str | None:
+    """Cached source, under the cache policy of :mod:`bonemodel.cache` (same as the compiled RHS).
+
+    Trust comes from the file and its folder being private to this user; the checksum only
+    catches a torn or corrupted file, which is then regenerated.
+    """
     path = _disk_path(name, digest)
-    if path is None or not path.is_file():
+    text = read_text(path) if path is not None else None
+    if text is None or not text.startswith("# bonemodel generated sensitivity code, "):
         return None
-    text = path.read_text(encoding="utf-8")
     body, _, last = text.rstrip("\n").rpartition("\n")
-    # Only trust a file whose checksum matches its body (a torn or edited file is regenerated).
     if last != f"# sha256 {hashlib.sha256((body + chr(10)).encode()).hexdigest()}":
         return None
     return text
@@ -94,15 +100,8 @@ def _read_disk(name: str, digest: str) -> str | None:
 
 def _write_disk(name: str, digest: str, source: str) -> None:
     path = _disk_path(name, digest)
-    if path is None:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(source, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only cache only costs a regeneration next time
+    if path is not None:
+        write_text(path, source)  # a cache that cannot be written only costs a regeneration
 
 
 def _cse(exprs: list[sp.Expr]):
