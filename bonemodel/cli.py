@@ -34,6 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv  # before parsing, so that a parse error can show its traceback too
+    args = None
     try:
         parser = _parser()
         args = parser.parse_args(argv)
@@ -45,8 +46,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else 0
     except KeyboardInterrupt:
-        _report("interrupted", debug)
+        kept = getattr(args, "command", None) == "sweep" and getattr(args, "out", None)
+        hint = f"; finished chunks are kept in {str(kept)!r}: add --resume to continue" if kept else ""
+        _report(f"interrupted{hint}", debug)
         return 130
+    except ImportError as exc:  # an optional dependency is missing; its message says which
+        _report(f"error: {exc}", debug)
+        return 2
     except UsageError as exc:
         _report(f"error: {exc}", debug)
         return 2

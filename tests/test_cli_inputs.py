@@ -269,3 +269,22 @@ def test_example_script_with_out_naming_a_file_exits_2_before_its_work(tmp_path,
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and "--out" in err and "is a file" in err
+
+
+def test_interrupted_sweep_says_how_to_continue(tmp_path, monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(importlib.import_module("bonemodel.sweep"), "sweep", interrupted)
+    assert main(SWEEP + ["--out", str(tmp_path / "run")]) == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "interrupted" in err and "--resume" in err
+
+
+def test_missing_optional_dependency_is_one_line(monkeypatch, capsys):
+    def missing(*args, **kwargs):
+        raise ImportError("writing sweep results to a folder needs pyarrow; pip install bonemodel[sweep]")
+
+    monkeypatch.setattr(importlib.import_module("bonemodel.sweep"), "sweep", missing)
+    assert main(SWEEP) == 2
+    assert "needs pyarrow" in one_clean_line(capsys.readouterr().err)
