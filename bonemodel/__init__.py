@@ -12,6 +12,8 @@ The public API, in the order a user meets it::
 __version__ = "0.1.0"
 
 from . import scenarios, sensitivity  # noqa: E402
+from .cache import CacheWarning  # noqa: E402
+from .compare import compare  # noqa: E402
 from .compile import CompiledModel, compile_model  # noqa: E402
 from .errors import (  # noqa: E402
     BonemodelError,
@@ -32,6 +34,7 @@ from .sweep import sweep  # noqa: E402
 
 __all__ = [
     "BonemodelError",
+    "CacheWarning",
     "CompiledModel",
     "Input",
     "Model",
@@ -49,6 +52,7 @@ __all__ = [
     "SolverError",
     "State",
     "SteadyState",
+    "compare",
     "compile_model",
     "list_models",
     "load_model",

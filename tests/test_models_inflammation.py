@@ -127,16 +127,17 @@ def test_every_calibrated_parameter_is_marked_calibrated(model):
     for name in CALIBRATED:
         p = model.parameters[name]
         assert p.source == "calibrated", name
-        assert re.search(r"\b[TMC]\d", p.note), f"{name}: note should name its targets"
+        assert re.search(r"\b[TMCQRL]\d", p.note), f"{name}: note should name its targets"
 
 
 # -------------------------------------------------------------------------------- targets
 KNOWN_MISSES: dict[str, tuple[str, float]] = {
-    "M2_bmd": (
-        "type 2 diabetes loses 0.99 % hip BMD over 10 years where the data show normal or higher BMD "
-        "(band >= 0): the model has no mechanism (hyperinsulinaemia, higher body weight's anabolic effect beyond "
-        "loading) that raises BMD in T2D; its fracture excess (M2_rr 1.40) comes from AGEs, as it should",
-        1.0,
+    "Q5_t2d_tbs": (
+        "type 2 diabetes raises the TBS analogue (+1.25 % at 10 years) where registries find it 2.6 % lower: in the "
+        "model TBS follows trabecular thickness and connectivity, and T2D's low turnover with higher BMD thickens "
+        "trabeculae and spares them from perforation; what lowers TBS in diabetes (marrow adiposity, "
+        "microvascular disease, soft-tissue effects on the DXA texture) is not modelled",
+        3.5,
     ),
 }
 """Targets the calibrated model misses: id -> (measured number and reason, largest accepted miss)."""
@@ -268,6 +269,36 @@ def test_registered_scenarios_keep_states_non_negative(model, name):
     assert np.all(sol.y[nonneg] >= 0)
     for key in ("fracture_rr_hip", "fracture_rr_vertebral", "rankl_opg", "crp_mg_l"):
         assert np.all(sol[key] > 0)
+
+
+def test_combined_conditions_stay_clinically_plausible(model):
+    """Comorbid inflammation combines sub-additively: CRP stays within active RA's range and bone
+    loss near the sum of what each condition costs alone (not the sepsis-level CRP and compounding
+    loss of additive activations)."""
+    t = 10 * YEAR
+    parts = [S.rheumatoid_arthritis("high"), S.menopause(), S.type2_diabetes()]
+    combined = simulate(model, t, scenario=parts[0] + parts[1] + parts[2], t_eval=[0.0, t])
+    alone = [simulate(model, t, scenario=p, t_eval=[0.0, t]) for p in parts]
+    assert combined["crp_mg_l"][-1] <= 40.0
+    assert combined["crp_mg_l"][-1] <= 1.25 * max(a["crp_mg_l"][-1] for a in alone)
+    summed = sum(a["bmd_spine_pct"][-1] for a in alone)
+    assert combined["bmd_spine_pct"][-1] >= 1.25 * summed
+
+
+def test_anti_tnf_protection_lasts_beyond_the_first_year(model):
+    """The TNF -> IL-1 cascade: neutralising TNF also lowers IL-1beta and IL-6, so bone stays protected."""
+    ra = S.rheumatoid_arthritis("high") + S.ageing()
+    treated = simulate(
+        model, 5 * YEAR, scenario=ra + S.anti_tnf(start_day=180.0), t_eval=[180.0, 1.5 * YEAR, 5 * YEAR]
+    )
+    untreated = simulate(model, 5 * YEAR, scenario=ra, t_eval=[180.0, 1.5 * YEAR, 5 * YEAR])
+    assert treated["il6_pg_ml"][-1] < 0.5 * untreated["il6_pg_ml"][-1]
+    assert treated["il1b_pg_ml"][-1] < 0.5 * untreated["il1b_pg_ml"][-1]
+    late_loss = treated["bmd_spine_pct"][-1] - treated["bmd_spine_pct"][1]
+    untreated_loss = untreated["bmd_spine_pct"][-1] - untreated["bmd_spine_pct"][1]
+    # years 1.5-5 on anti-TNF: under 0.5 %/yr (ageing's slow loss plus a little), a fraction of untreated RA's
+    assert late_loss > -0.5 * 3.5
+    assert late_loss > 0.3 * untreated_loss
 
 
 def test_extreme_combination_stays_non_negative(model):

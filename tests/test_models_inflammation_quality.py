@@ -1,7 +1,7 @@
 """The bone-quality module: tissue mineralisation, perforation, matrix and strength-based fracture.
 
-Mechanism checks with the module switched on (``build(modules=ALL)``); the calibrated flagship
-without it is covered by test_models_inflammation.py.
+Mechanism checks of the flagship (the module is on by default); its clinical targets (Q1, Q3-Q6,
+R1) are in test_models_inflammation.py.
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ def _end(model, scenario=None, years=10.0, **params):
 
 def test_quality_module_exposes_its_contract(model):
     assert set(QUALITY) <= set(model.observable_names)
-    assert "quality" not in load_model("inflammation").modules  # not yet in the calibrated flagship
-    assert set(DEFAULT) | {"quality"} == set(ALL)
+    assert "quality" in load_model("inflammation").modules
+    assert set(DEFAULT) == set(ALL)
 
 
 def test_healthy_adult_keeps_every_quality_measure(model):
@@ -85,11 +85,14 @@ def test_high_turnover_leaves_younger_mineral_and_perforates(model):
 
 def test_perforation_is_not_undone_when_inflammation_resolves(model):
     ra_two_years = S.rheumatoid_arthritis("high", stop_day=2 * YEAR)
-    sol = simulate(model, 8 * YEAR, scenario=ra_two_years, t_eval=np.linspace(0, 8 * YEAR, 33))
+    # tight tolerances: at the default rtol 1e-6 a constant state wobbles by ~1e-7
+    sol = simulate(
+        model, 8 * YEAR, scenario=ra_two_years, t_eval=np.linspace(0, 8 * YEAR, 33), rtol=1e-10, atol=1e-13
+    )
     n = sol["connectivity_rel"]
     at_stop = int(np.searchsorted(sol.t, 2 * YEAR))
     assert n[at_stop] < 0.97
-    assert np.all(np.diff(n) <= 1e-12)  # connectivity never comes back
+    assert np.all(np.diff(n) <= 1e-9)  # connectivity never comes back
     # once resolved, loss slows as the thinned trabeculae refill (thin ones stay at risk a while)
     during = n[0] - n[at_stop]
     late = n[-9] - n[-1]  # the last two years
@@ -144,9 +147,10 @@ def test_quality_states_stay_non_negative_under_extreme_disease(model):
     assert np.all(np.isfinite(sol["fracture_rr_hip"]))
 
 
-def test_quality_off_gives_the_flagship_fracture_risk():
-    with_q = load_model("inflammation", modules=ALL)
-    without = load_model("inflammation")
+def test_quality_off_falls_back_to_bmd_based_fracture_risk():
+    with_q = load_model("inflammation")
+    without = load_model("inflammation", modules=tuple(m for m in ALL if m != "quality"))
+    assert "tbs_pct" not in without.observable_names
     sc = S.rheumatoid_arthritis("moderate")
     a = simulate(without, 2 * YEAR, scenario=sc, t_eval=[2 * YEAR])
     b = simulate(with_q, 2 * YEAR, scenario=sc, t_eval=[2 * YEAR])

@@ -68,11 +68,8 @@ MODULES = {
 
 ALL = tuple(MODULES)
 
-DEFAULT = tuple(m for m in ALL if m != "quality")
-"""The modules of the calibrated flagship. 'quality' (bone strength) is built and tested but not
-yet part of it: with it on, fracture risk follows strength, and its calibration together with
-the RA and low-grade-inflammation targets it changes (R1, Q3) is still to come (see
-docs/inflammation.md, "Bone quality"). Switch it on with ``build(modules=ALL)``."""
+DEFAULT = ALL
+"""The modules of the calibrated flagship: all of them."""
 
 __all__ = ["ALL", "DEFAULT", "MODULES", "build"]
 

@@ -9,6 +9,7 @@ distribution inside the bounds; the best fit wins. Nothing is written: :func:`ma
 values to copy into ``parameters/inflammation_*.toml`` and the targets table.
 
     python -m bonemodel.models.inflammation.calibrate [--starts 1] [--seed 1] [--max-nfev 200]
+    python -m bonemodel.models.inflammation.calibrate --profile c_RANKL_syn --values 0.001,0.1,0.3,1
 """
 
 from __future__ import annotations
@@ -34,13 +35,20 @@ CALIBRATED: dict[str, tuple[float, float, str]] = {
     "c_OB": (1e-3, 4.0, "couplings"),
     "c_OPG": (1e-3, 1.0, "couplings"),
     "c_OBa_apop": (1e-3, 2.0, "couplings"),
+    "c_RANKL_syn": (1e-3, 5.0, "couplings"),
+    "c_ins": (1e-3, 1.0, "metabolic"),
     "n_PTH": (0.05, 1.0, "mineral"),
     "lam_OB": (0.02, 0.2, "sites"),
     "w_Wnt": (0.05, 4.0, "mechanical"),
     "w_train": (0.02, 1.0, "mechanical"),
     "k_acc": (0.0005, 0.02, "mechanical"),
     "beta_CRP": (1e-3, 0.5, "outputs"),
-    "beta_AGE": (1e-3, 2.0, "outputs"),
+    "m_AGE": (1e-3, 1.0, "quality"),
+    "k_perf": (0.02, 0.3, "quality"),
+    "d_life": (0.1, 1.5, "quality"),
+    "n_perf": (4.0, 12.0, "quality"),
+    "a_N": (2.0, 8.0, "quality"),
+    "t_N": (0.05, 0.5, "quality"),
 }
 """Parameter -> (lower, upper, parameter file module): the gains no measurement fixes."""
 
@@ -131,6 +139,40 @@ def calibrate(
     return Calibration(values, table, float(best.cost), nfev, time.perf_counter() - began, str(best.message))
 
 
+def profile(
+    name: str,
+    values: list[float],
+    model: Model | None = None,
+    *,
+    max_nfev: int = 30,
+) -> pd.DataFrame:
+    """Profile of the calibration cost in one parameter: fix it at each value, refit the others.
+
+    Shows the range a weakly identified gain can take (a flat profile: the targets cannot pin it)
+    instead of reporting the single value the optimiser stopped at. Starts from the file values.
+    """
+    if model is None:
+        from ...models import load_model
+
+        model = load_model("inflammation")
+    rest = {k: v for k, v in CALIBRATED.items() if k != name}
+    rows = []
+    for value in values:
+        fixed = model.with_parameters(model.parameters.with_values({name: value}))
+        cal = calibrate(fixed, parameters=rest, max_nfev=max_nfev)
+        calibrated = cal.table[[t.calibrated for t in TARGETS]]
+        rows.append(
+            {
+                "parameter": name,
+                "value": value,
+                "cost": cal.cost,
+                "missed": int((~calibrated["met"]).sum()),
+                "missed_ids": ", ".join(calibrated.loc[~calibrated["met"], "id"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -138,7 +180,16 @@ def main(argv=None) -> None:
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--max-nfev", type=int, default=200)
+    parser.add_argument(
+        "--profile", metavar="NAME", help="profile one calibrated parameter instead of fitting"
+    )
+    parser.add_argument("--values", default="", help="comma-separated values for --profile")
     args = parser.parse_args(argv)
+    if args.profile:
+        values = [float(v) for v in args.values.split(",") if v.strip()]
+        pd.set_option("display.width", 200)
+        print(profile(args.profile, values, max_nfev=args.max_nfev).to_string(index=False))
+        return
     cal = calibrate(starts=args.starts, seed=args.seed, max_nfev=args.max_nfev)
     pd.set_option("display.width", 200)
     print(f"cost {cal.cost:.4g} after {cal.nfev} evaluations, {cal.seconds:.1f} s ({cal.message})\n")

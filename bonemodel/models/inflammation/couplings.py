@@ -5,13 +5,20 @@ falling responses up(x, g) = (1 + g x)/(1 + g), down(x, g) = (1 + g)/(1 + g x)::
 
     R = (T + I1 + w_R6 I6) / (2 + w_R6)                 (RANKL-inducing index)
     P_RANKL    <- P_RANKL up(R, c_RANKL)                 RANKL expression (osteoblast lineage,
-                                                         osteocytes, synovial fibroblasts, T cells)
+                                                         osteocytes) under circulating cytokines
+    P_RANKL    <- P_RANKL (1 + c_RANKL_syn ra_activity TNF_free/TNF)
+                                                         RANKL of RA synovial fibroblasts and T cells
     P_OPG      <- P_OPG down(R, c_OPG)                   lower OPG/RANKL ratio
     diff_OCp   <- diff_OCp up(T, c_OCp_TNF)              TNF acts with RANKL on OC precursors
     apop_OCa   <- apop_OCa down(I1, c_OCa_IL1)           IL-1 prolongs osteoclast survival
     diff_OBu   <- diff_OBu down(B, c_OB)                 DKK1/sclerostin and Runx2 suppression
     apop_OBa   <- apop_OBa up(B, c_OBa_apop)             more osteoblast apoptosis,
     with B = (T + I1)/2.
+
+The synovial term is RA's own: in RA most RANKL comes from synovial fibroblasts and activated T
+cells in proportion to disease activity (Takayanagi 2000; Danks 2016), driven by TNF (so anti-TNF
+removes it: TNF_free/TNF is the fraction of TNF not neutralised), and it is not shared by
+low-grade systemic inflammation, whose CRP is unrelated to BMD (clinical-targets Q3).
 
 RANKL production is scaled through ``P_RANKL`` because in Pivonka's RANKL balance total RANKL
 is nearly saturated in the carrying capacity ``RANKL_eff`` (elasticity 0.34) but
@@ -36,7 +43,11 @@ def module(model: Model) -> Module:
         "ob_index": (T + I1) / 2,
     }
     modify = {
-        "P_RANKL": lambda e: e * up(S("rankl_index"), S("c_RANKL")),
+        "P_RANKL": lambda e: (
+            e
+            * up(S("rankl_index"), S("c_RANKL"))
+            * (1 + S("c_RANKL_syn") * S("ra_activity") * S("TNF_free") / S("TNF"))
+        ),
         "P_OPG": lambda e: e * down(S("rankl_index"), S("c_OPG")),
         "diff_OCp": lambda e: e * up(T, S("c_OCp_TNF")),
         "apop_OCa": lambda e: e * down(I1, S("c_OCa_IL1")),

@@ -3,21 +3,35 @@
 States (pg/mL, CRP in mg/L), each produced at its healthy baseline rate times a drive and
 cleared first-order, so the healthy adult sits exactly at ``TNF0, IL1b0, IL6_0, CRP0``::
 
-    A      = 1 + a_RA ra_activity + systemic_activation + inflammaging + adipose_activation
+    A      = 1 + combine(a_RA ra_activity, systemic_activation, inflammaging, adipose_activation,
+                         act_estrogen, act_oxidative)
+    combine(a_1..a_n) = sqrt(eps^2 + sum a_i^2) - eps        (a smoothed Euclidean norm)
     NFkB_drive = A (1 - nfkb_inhibition) amp(x),  x = (TNF_free/TNF0 + IL1b/IL1b0)/2,
              amp(x) = (1 + g_auto x/(K_auto + x)) / (1 + g_auto/(K_auto + 1))   (bounded autocrine loop)
     NFkB   = 1 + (NFkB_drive - 1) cyto_damping                 (resolution damps the excess)
     dTNF/dt  = k_TNF TNF0 NFkB - k_TNF cyto_clearance TNF
-    dIL1b/dt = k_IL1b IL1b0 NFkB - k_IL1b cyto_clearance IL1b
+    dIL1b/dt = k_IL1b IL1b0 NFkB^(1 - phi_IL1) (TNF_free/TNF0)^phi_IL1 - k_IL1b cyto_clearance IL1b
     dIL6/dt  = k_IL6 IL6_0 NFkB (1 + w_T TNF_free/TNF0 + w_1 IL1b/IL1b0)/(1 + w_T + w_1) - k_IL6 cyto_clearance IL6
     dCRP/dt  = k_CRP CRP0 (IL6/IL6_0)^n_CRP - k_CRP CRP      (hepatic acute-phase response)
 
+Chronic activations share one pathway (NF-kB, the hepatic acute phase), so they combine
+sub-additively: one condition gives its own activation, two equal ones ~1.4 times it (the
+Euclidean norm, an assumption: additive activations gave sepsis-level CRP in comorbidity; an
+integer exponent keeps the Jacobian finite where an activation is 0),
+and an ageing patient with active RA is about as inflamed as RA alone, not RA plus inflammaging.
+IL-1beta is made partly downstream of TNF (the cytokine cascade of the RA synovium, Brennan 1989;
+``phi_IL1``): untreated, TNF follows NF-kB and nothing changes, but neutralising TNF also lowers
+IL-1beta and, through both, IL-6 and CRP, as anti-TNF does within weeks (Elliott 1994).
+
 ``TNF_free`` (= TNF here) is what anti-TNF neutralises; ``cyto_damping`` and
 ``cyto_clearance`` (= 1 here) are what the resolution module rewrites; ``immune_activation``
-is what estrogen deficiency and the metabolic module add to.
+and ``act_estrogen``, ``act_oxidative`` (0 here) and ``act_adipose`` are what the estrogen and
+metabolic modules rewrite.
 """
 
 from __future__ import annotations
+
+import sympy as sp
 
 from ...model import Input, Model, Module, Observable, State
 from ._common import S, params
@@ -33,12 +47,16 @@ def module(model: Model) -> Module:
     il1_ratio = IL1b / S("IL1b0")
     x = (tnf_ratio + il1_ratio) / 2
     amp = (1 + S("g_auto") * x / (S("K_auto") + x)) / (1 + S("g_auto") / (S("K_auto") + 1))
+    eps = S("eps_act")
+    activations = ("act_ra", "act_systemic", "act_ageing", "act_adipose", "act_estrogen", "act_oxidative")
     expressions = {
-        "immune_activation": 1
-        + S("a_RA") * S("ra_activity")
-        + S("systemic_activation")
-        + S("inflammaging")
-        + S("adipose_activation"),
+        "act_ra": S("a_RA") * S("ra_activity"),
+        "act_systemic": S("systemic_activation"),
+        "act_ageing": S("inflammaging"),
+        "act_adipose": S("adipose_activation"),
+        "act_estrogen": 0,
+        "act_oxidative": 0,
+        "immune_activation": 1 + sp.sqrt(eps**2 + sum(S(a) ** 2 for a in activations)) - eps,
         "TNF_free": TNF,
         "cyto_damping": 1,
         "cyto_clearance": 1,
@@ -53,7 +71,8 @@ def module(model: Model) -> Module:
     )
     rhs = {
         "TNF": S("k_TNF") * S("TNF0") * S("NFkB") - S("k_TNF") * S("cyto_clearance") * TNF,
-        "IL1b": S("k_IL1b") * S("IL1b0") * S("NFkB") - S("k_IL1b") * S("cyto_clearance") * IL1b,
+        "IL1b": S("k_IL1b") * S("IL1b0") * S("NFkB") ** (1 - S("phi_IL1")) * tnf_ratio ** S("phi_IL1")
+        - S("k_IL1b") * S("cyto_clearance") * IL1b,
         "IL6": S("k_IL6") * S("IL6_0") * S("NFkB") * il6_drive - S("k_IL6") * S("cyto_clearance") * IL6,
         "CRP": S("k_CRP") * S("CRP0") * S("il6_ratio") ** S("n_CRP") - S("k_CRP") * CRP,
     }

@@ -9,7 +9,7 @@ and T-cell cytokine production.
     apop_OCa  <- apop_OCa / (1 + e_OCa d)     (estrogen drives osteoclast apoptosis via FasL)
     apop_OBa  <- apop_OBa (1 + e_OBa d)
     diff_OBu  <- diff_OBu (1 + e_OBu d)       (more osteoblast progenitors: turnover rises, partly coupled)
-    immune_activation <- immune_activation + e_imm d     (T-cell TNF/IL-1; only with 'cytokines')
+    act_estrogen <- e_imm d                 (T-cell TNF/IL-1 activation; only with 'cytokines')
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ def module(model: Model) -> Module:
         "apop_OBa": lambda e: e * (1 + S("e_OBa") * d),
         "diff_OBu": lambda e: e * (1 + S("e_OBu") * d),
     }
-    if has(model, "immune_activation"):
-        modify["immune_activation"] = lambda e: e + S("e_imm") * d
+    if has(model, "act_estrogen"):
+        modify["act_estrogen"] = lambda e: e + S("e_imm") * d
     return Module(
         NAME,
         states=(State("E2", 1.0, "1", "Estradiol relative to the premenopausal level", r"E_2"),),

@@ -4,11 +4,15 @@ and lower bone quality without lowering BMD.
 
     IR = insulin_resistance (1 - metabolic_improvement),  G = glycemia (1 - metabolic_improvement)
     dROS/dt = k_ROS (1 + a_IR IR + a_gly G - ROS)                                   (1 = healthy)
-    immune_activation <- immune_activation - adipose_activation metabolic_improvement
-    NFkB_drive <- NFkB_drive up(ROS, g_ROS)                      (only with 'cytokines')
+    act_adipose <- act_adipose (1 - metabolic_improvement)         (only with 'cytokines')
+    act_oxidative <- g_ROS max(ROS - 1, 0) / (1 + g_ROS)         (ROS activates NF-kB; only with 'cytokines')
     diff_OBp   <- diff_OBp down(ROS, h_ROS)                       (osteoblast maturation impaired)
+    diff_OBu   <- diff_OBu (1 + c_ins ir_eff)                     (compensatory hyperinsulinaemia)
     dAGE/dt = tau_AGE/365.25 (1 + a_AGE_gly G + a_AGE_ROS (ROS - 1) - R_rel AGE)
 
+Insulin resistance comes with compensatory hyperinsulinaemia, and insulin signalling in
+osteoblasts is anabolic (Fulzele 2010, Ferron 2010): with the heavier skeletal load (module
+'mechanical'), this is why people with type 2 diabetes have normal or higher BMD (Vestergaard 2007).
 AGEs are made non-enzymatically in collagen and removed only when bone is resorbed (R_rel, from
 'sites'; 1 without it), so they accumulate slowly and faster when turnover is low. They enter the
 fracture-risk index (module 'outputs') as a bone-quality term, not BMD.
@@ -16,8 +20,10 @@ fracture-risk index (module 'outputs') as a bone-quality term, not BMD.
 
 from __future__ import annotations
 
+import sympy as sp
+
 from ...model import Input, Model, Module, Observable, State
-from ._common import S, down, has, params, up
+from ._common import S, down, has, params
 
 NAME = "metabolic"
 
@@ -35,11 +41,16 @@ def module(model: Model) -> Module:
         / 365.25
         * (1 + S("a_AGE_gly") * S("glycemia_eff") + S("a_AGE_ROS") * (ROS - 1) - r_rel * AGE),
     }
-    modify = {"diff_OBp": lambda e: e * down(ROS, S("h_ROS"))}
-    if has(model, "NFkB_drive"):
-        modify["NFkB_drive"] = lambda e: e * up(ROS, S("g_ROS"))
-    if has(model, "immune_activation"):
-        modify["immune_activation"] = lambda e: e - S("adipose_activation") * S("metabolic_improvement")
+    modify = {
+        "diff_OBp": lambda e: e * down(ROS, S("h_ROS")),
+        "diff_OBu": lambda e: e * (1 + S("c_ins") * S("ir_eff")),
+    }
+    if has(model, "act_oxidative"):
+        # an activation among the others (combined sub-additively), not a factor on all of them:
+        # oxidative stress in diabetes must not multiply the inflammation of a coexisting RA
+        modify["act_oxidative"] = lambda e: e + S("g_ROS") * sp.Max(ROS - 1, 0) / (1 + S("g_ROS"))
+    if has(model, "act_adipose"):
+        modify["act_adipose"] = lambda e: e * kept
     return Module(
         NAME,
         states=(
