@@ -27,6 +27,7 @@ from bonemodel.compare import compare
 from bonemodel.models import load_model
 from bonemodel.plotting import wrap_title
 from bonemodel.report import comparison, run_script
+from bonemodel.simulate import simulate
 
 YEAR = 365.25
 T_END = 10 * YEAR
@@ -110,8 +111,6 @@ def bmd_only_rr(model, bmd_diff_pct: np.ndarray) -> np.ndarray:
 
 def heatmaps(model, quick: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
     """10-year hip BMD change and hip fracture RR over calcium intake x CRP."""
-    from bonemodel.simulate import simulate
-
     calcium = (
         np.array([400.0, 800.0, 1600.0])
         if quick
@@ -149,21 +148,43 @@ def resolution(model) -> dict[str, pd.DataFrame]:
         "age_index",
         "strength_spine_pct",
     ]
-    return {
-        arm: compare(model, T_END, scenario=sc, control=S.ageing(), t_eval=grid, observables=names)
-        for arm, sc in arms.items()
-    }
+    out = {}
+    for arm, sc in arms.items():
+        frame = compare(model, T_END, scenario=sc, control=S.ageing(), t_eval=grid, observables=names)
+        # connectivity of the arm itself: against controls who keep losing some, a ratio would
+        # rise after remission although not one trabecula is reconnected
+        frame["connectivity_rel"] = simulate(model, T_END, scenario=sc, t_eval=grid)["connectivity_rel"]
+        out[arm] = frame
+    return out
 
 
 # ----------------------------------------------------------------------------------- figures
 def figure_a(table: pd.DataFrame) -> go.Figure:
-    fig = go.Figure()
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        row_heights=[0.65, 0.35],
+        subplot_titles=[
+            "density and quality [% or % points vs control]",
+            "hip fracture risk [RR vs control]",
+        ],
+    )
     for m, label in MEASURES.items():
-        fig.add_bar(name=label, x=list(table.index), y=table[m])
+        if m == "fracture_rr_hip":
+            continue
+        fig.add_bar(name=label, x=list(table.index), y=table[m], row=1, col=1)
+    fig.add_bar(
+        name=MEASURES["fracture_rr_hip"],
+        x=list(table.index),
+        y=1 + table["fracture_rr_hip"] / 100,
+        row=2,
+        col=1,
+    )
+    fig.update_yaxes(type="log", row=2, col=1)
     fig.update_layout(
         barmode="group",
         title=wrap_title("(a) Density vs quality: 10-year change against each condition's matched control"),
-        yaxis_title="% (BMD, TMD, TBS, strength: points vs control; AGE, fracture risk: % above control)",
         legend_title="measure",
     )
     return fig
@@ -219,7 +240,7 @@ def figure_d(arms: dict[str, pd.DataFrame]) -> go.Figure:
         "bmd_spine_pct": "spine BMD [% pts]",
         "tmd_spine_pct": "tissue mineral density [% pts]",
         "tbs_pct": "TBS analogue [% pts]",
-        "connectivity_rel": "trabecular connectivity [fold]",
+        "connectivity_rel": "trabecular connectivity [fold of healthy, own]",
         "age_index": "AGE cross-links [fold]",
         "strength_spine_pct": "vertebral strength [% pts]",
     }

@@ -15,12 +15,15 @@ cuts through a trabecula, and is never regained (PROPOSAL: no published ODE exis
 
     depth_rel = L_OC^d_life        cavity depth; L_OC = osteoclast lifespan (IL-1, estrogen loss)
     th_rel    = V_trab / N                                  mean trabecular thickness (thinning)
-    dN/dt     = -k_perf tau_trab/365.25 N max(0, R_rel (depth_rel / th_rel)^n_perf - 1)
+    x         = max(0, R_rel (depth_rel / th_rel)^n_perf - 1)
+    dN/dt     = -k_perf tau_trab/365.25 N x^2 / (x + perf_smooth)
 
-The bracket is the perforation rate per trabecula in excess of the healthy adult's (whose slow
+x is the perforation rate per trabecula in excess of the healthy adult's (whose slow
 age-related loss belongs to the matched control): cavities are dug R_rel times as often, and the
 chance that one cuts through rises steeply (n_perf) with the ratio of cavity depth to thickness.
-n_perf and k_perf are derived from the cavity and thickness data (see the parameter file).
+n_perf and k_perf are derived from the cavity and thickness data (see the parameter file);
+x^2/(x + perf_smooth) turns the rate on smoothly where x leaves 0 (a kink there made stiff
+integrators crawl) and is x - perf_smooth + O(perf_smooth^2/x) above it.
 Thinning is reversible (V_trab refills), perforation is not: the two leave different marks on
 strength (van der Linden 2001: the same loss as perforations costs far more stiffness).
 
@@ -86,7 +89,8 @@ def module(model: Model) -> Module:
         expressions[f"strength_{site}"] = f * S("strength_trab") + (1 - f) * S("strength_cort")
     expressions["tbs"] = N ** S("t_N") * S("trab_thickness_rel") ** S("t_Th")
     rate = S("k_perf") * S("tau_trab") / 365.25
-    rhs = {"N_trab": -rate * N * sp.Max(0, S("perforation_drive"))}
+    excess = sp.Max(0, S("perforation_drive"))
+    rhs = {"N_trab": -rate * N * excess**2 / (excess + S("perf_smooth"))}
     observables = (
         Observable(
             "tmd_spine_pct",
