@@ -266,7 +266,7 @@ E31, E32, E33, E34, E35 = (-0.6762803392801253e00, 0.6087714651680015e01, 0.1643
                            0.2476722511418386e02, -0.6594389125716872e01)
 FAC1, FAC2, SAFE = 5.0, 1.0 / 6.0, 0.9
 UROUND = 2.220446049250313e-16
-RATE_LIMIT = 1e150  # bonemodel.solvers.batch.RATE_LIMIT: the same limit on every path
+LIMIT = 1e150  # bonemodel.solvers.batch.LIMIT: the same limits on every path
 
 
 @njit(nogil=True, error_model="numpy")
@@ -328,23 +328,42 @@ def wnorm(v, y0, y1, rtol, atol):
 
 @njit(nogil=True, error_model="numpy")
 def start_check(t, y, f, J, rtol, atol, info):
-    """0 if the member can be integrated from here; 4 if f or J is not finite, 5 if a rate
-    exceeds RATE_LIMIT times its tolerance (info: t, state, rate)."""
+    """0 if the member can be integrated from here, else (as bonemodel.solvers.batch.start_problems,
+    same order) 4 f or J not finite, 5 a state, 6 a rate relative to its tolerance, 7 a Jacobian
+    entry beyond LIMIT; info gets t, the (flat) index and the value."""
     n = N
     for i in range(n):
+        if not math.isfinite(f[i]):
+            info[0] = t
+            return 4
         for j in range(n):
             if not math.isfinite(J[i, j]):
                 info[0] = t
                 return 4
-        if not math.isfinite(f[i]):
+    for kind in range(3):
+        worst = 0.0
+        k = 0
+        for i in range(n):
+            for j in range(n if kind == 2 else 1):
+                if kind == 0:
+                    r = abs(y[i])
+                elif kind == 1:
+                    r = abs(f[i]) / (atol[i] + rtol * abs(y[i]))
+                else:
+                    r = abs(J[i, j])
+                if r > worst:
+                    worst = r
+                    k = i * n + j if kind == 2 else i
+        if worst > LIMIT:
             info[0] = t
-            return 4
-    for i in range(n):
-        if not (abs(f[i]) / (atol[i] + rtol * abs(y[i])) <= RATE_LIMIT):
-            info[0] = t
-            info[1] = i
-            info[2] = f[i]
-            return 5
+            info[1] = k
+            if kind == 0:
+                info[2] = y[k]
+            elif kind == 1:
+                info[2] = f[k]
+            else:
+                info[2] = J[k // n, k % n]
+            return 5 + kind
     return 0
 
 
@@ -353,7 +372,7 @@ def integrate_member(T, seg_a, seg_b, segP, y0, rtol, atol, nonneg, max_steps, t
     """RODAS4 for one member; fills out (K, n), NaN after a failure.
 
     Returns 0 ok, 1 step underflow or non-finite, 2 too many steps, 3 a state went negative,
-    4 f or J not finite where a segment starts, 5 a rate there beyond RATE_LIMIT.
+    4 to 7 where a segment starts (see start_check).
     """
     n = N
     K = T.size

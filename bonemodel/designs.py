@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
+from ._checks import MAX_MEMBERS, count, mapping, real, shown
 from .errors import ParameterError, suggest
 from .model import Model
 
@@ -50,6 +51,7 @@ def parse_ranges(model: Model, params: Mapping[str, Any]) -> list[Range]:
     ``low >= high``, non-finite bounds, non-positive log bounds, bounds below the
     parameter's lower limit.
     """
+    params = mapping(params, "params", ParameterError, "{'k_B': (0.1, 0.3)}")
     if not params:
         raise ParameterError("no parameters to sweep; give e.g. {'k_B': (0.1, 0.3)}")
     known = model.parameter_names + model.input_names
@@ -61,12 +63,14 @@ def parse_ranges(model: Model, params: Mapping[str, Any]) -> list[Range]:
             low, high, dist = model.parameters.ranges([name])[name]
             spec = (low, high, "log" if dist == "loguniform" else "linear")
         if not isinstance(spec, (tuple, list)) or len(spec) not in (2, 3):
-            raise ParameterError(f"range of '{name}' must be (low, high) or (low, high, 'log'), got {spec!r}")
-        try:
-            low, high = float(spec[0]), float(spec[1])
-        except (TypeError, ValueError):
-            raise ParameterError(f"range of '{name}' must hold numbers, got {spec!r}") from None
-        scale = str(spec[2]) if len(spec) == 3 else "linear"
+            raise ParameterError(
+                f"range of '{name}' must be (low, high) or (low, high, 'log'), got {shown(spec)}"
+            )
+        low = real(spec[0], f"range of '{name}': low", ParameterError, allow_inf=True)
+        high = real(spec[1], f"range of '{name}': high", ParameterError, allow_inf=True)
+        if len(spec) == 3 and not isinstance(spec[2], str):
+            raise ParameterError(f"range of '{name}': scale must be 'log' or omitted, got {spec[2]!r}")
+        scale = spec[2] if len(spec) == 3 else "linear"
         if scale in ("loguniform", "logarithmic"):
             scale = "log"
         if scale in ("uniform", "lin"):
@@ -100,19 +104,30 @@ def unit_samples(design: str, n: int | None, d: int, *, seed: int = 0) -> np.nda
     For ``grid``, ``n`` is the number of levels per parameter (n**d rows, ends included).
     ``sobol`` needs ``n`` a power of two (its balance properties hold only then).
     """
-    if design not in DESIGNS:
+    if not isinstance(design, str) or design not in DESIGNS:
+        hint = suggest(design, DESIGNS) if isinstance(design, str) else ""
         raise ParameterError(
-            f"unknown design '{design}'{suggest(design, DESIGNS)}; choose one of {list(DESIGNS)}"
+            f"unknown design {repr(design) if isinstance(design, str) else shown(design)}{hint}; choose one of {list(DESIGNS)}"
         )
-    if n is None or isinstance(n, bool) or int(n) != n or n < 1:
-        raise ParameterError(f"n must be a positive integer for design '{design}', got {n!r}")
-    n = int(n)
+    try:
+        n = count(n, "n", ParameterError, low=1)
+    except ParameterError:
+        raise ParameterError(f"n must be a positive integer for design '{design}', got {shown(n)}") from None
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ParameterError(f"seed must be a non-negative integer (designs are reproducible), got {seed!r}")
-    if design == "grid" and n**d > 10**8:
         raise ParameterError(
-            f"a grid with n={n} levels for each of {d} parameters has {n**d:.3g} members; for a grid, "
-            "n is the number of levels per parameter: lower it, or use design='lhs' or 'sobol'"
+            f"seed must be a non-negative integer (designs are reproducible), got {shown(seed)}"
+        )
+    # Checked before anything is allocated: n = 10**12 would ask numpy for terabytes.
+    if n > MAX_MEMBERS:
+        size = f"{n:,}" if n.bit_length() < 64 else f"about 2**{n.bit_length()}"
+        raise ParameterError(
+            f"n = {size} members is more than {MAX_MEMBERS:,}; run several smaller sweeps with different seeds"
+        )
+    if design == "grid" and d * math.log10(max(n, 1)) > math.log10(MAX_MEMBERS):
+        raise ParameterError(
+            f"a grid with n={n} levels for each of {d} parameters has 10**{d * math.log10(n):.1f} members, "
+            f"more than {MAX_MEMBERS:,}; for a grid, n is the number of levels per parameter: lower it, or "
+            "use design='lhs' or 'sobol'"
         )
     if design == "grid":
         if n < 2:
@@ -163,6 +178,11 @@ def make_design(
     """
     if isinstance(params, pd.DataFrame):
         return check_frame(model, params)
+    if not isinstance(params, Mapping):
+        raise ParameterError(
+            "params must be a mapping of ranges such as {'k_B': (0.1, 0.3)} or a DataFrame of parameter "
+            f"sets, got {type(params).__name__}"
+        )
     ranges = parse_ranges(model, params)
     u = unit_samples(design, n, len(ranges), seed=seed)
     data = {r.name: r.map(u[:, i]) for i, r in enumerate(ranges)}

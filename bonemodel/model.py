@@ -18,6 +18,7 @@ from typing import Any
 
 import sympy as sp
 
+from ._checks import shown
 from .errors import ModelError, suggest
 from .parameters import ParameterSet
 
@@ -25,8 +26,13 @@ TIME = sp.Symbol("t")
 """The time symbol (days); models may use it for explicit time dependence."""
 
 
-_ASCII_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_MODEL_NAME = re.compile(r"^[A-Za-z0-9_.+-]+$")
+# fullmatch, not ``^...$``: ``$`` also matches before a final newline, which let "x\n" through
+_ASCII_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_MODEL_NAME = re.compile(r"[A-Za-z0-9_.+-]+")
+
+
+def _usable(name: Any) -> bool:
+    return isinstance(name, str) and _ASCII_NAME.fullmatch(name) is not None and not keyword.iskeyword(name)
 
 
 def as_expr(value: Any, where: str = "expression") -> sp.Expr:
@@ -147,6 +153,7 @@ class Model:
     """Named outputs for sweeps and sensitivity, e.g. ``{"bmd_change_10y": "bmd_spine_pct@3652.5"}``."""
 
     def __post_init__(self) -> None:
+        self._check_names()
         rhs = {k: as_expr(v, f"d{k}/dt of model '{self.name}'") for k, v in self.rhs.items()}
         object.__setattr__(self, "rhs", rhs)
         exprs = {
@@ -205,9 +212,31 @@ class Model:
         )
 
     # ------------------------------------------------------------- validation
+    def _check_names(self) -> None:
+        """Names first: every later message quotes them, and they name cache files."""
+        if not isinstance(self.name, str) or not _MODEL_NAME.fullmatch(self.name):
+            raise ModelError(
+                f"model name {self.name!r} may only contain letters, digits and _ . + - (it names cache files)"
+            )
+        for kind, items in (("state", self.states), ("input", self.inputs), ("observable", self.observables)):
+            for item in items:
+                if not _usable(getattr(item, "name", None)):
+                    raise ModelError(
+                        f"model '{self.name}': {kind} name {getattr(item, 'name', item)!r} is not a usable "
+                        "identifier (letters, digits and _, not starting with a digit)"
+                    )
+        for key in list(self.rhs) + list(self.expressions):
+            if not _usable(key):
+                raise ModelError(f"model '{self.name}': equation name {key!r} is not a usable identifier")
+        t_end = self.default_t_end
+        if isinstance(t_end, bool) or not isinstance(t_end, (int, float)) or not 0 < t_end < float("inf"):
+            raise ModelError(
+                f"model '{self.name}': default_t_end must be a positive number of days, got {shown(t_end)}"
+            )
+
     def validate(self) -> None:
         """Check names are unique identifiers and every symbol used is defined."""
-        if not isinstance(self.name, str) or not _MODEL_NAME.match(self.name):
+        if not isinstance(self.name, str) or not _MODEL_NAME.fullmatch(self.name):
             raise ModelError(
                 f"model name {self.name!r} may only contain letters, digits and _ . + - (it names cache files)"
             )
@@ -220,8 +249,8 @@ class Model:
         seen: dict[str, str] = {}
         for kind, names in groups.items():
             for n in names:
-                if not _ASCII_NAME.match(n) or keyword.iskeyword(n) or n == "t":
-                    raise ModelError(f"model '{self.name}': {kind} name '{n}' is not a usable identifier")
+                if not _usable(n) or n == "t":
+                    raise ModelError(f"model '{self.name}': {kind} name {n!r} is not a usable identifier")
                 if n in seen:
                     raise ModelError(f"model '{self.name}': '{n}' is defined as {seen[n]} and as {kind}")
                 seen[n] = kind
@@ -231,9 +260,9 @@ class Model:
                 raise ModelError(
                     f"model '{self.name}': observable '{o.name}' is also defined as {seen[o.name]}"
                 )
-            if not _ASCII_NAME.match(o.name) or keyword.iskeyword(o.name):
+            if not _usable(o.name):
                 raise ModelError(
-                    f"model '{self.name}': observable name '{o.name}' is not a usable identifier"
+                    f"model '{self.name}': observable name {o.name!r} is not a usable identifier"
                 )
         if len(set(self.observable_names)) != len(self.observable_names):
             raise ModelError(f"model '{self.name}': observable names repeat: {self.observable_names}")

@@ -37,10 +37,13 @@ from typing import Any
 
 import numpy as np
 
+from ._checks import name as _checked_name
 from .errors import ModelError, SimulationError, suggest
 from .model import Model
 
 FUNCTIONALS = ("final", "pct_change", "min", "max", "auc", "time_to", "steady")
+MAX_TRAJECTORY = 100_000
+"""Most columns one ``NAME@[T0:T1:DT]`` output may make (each is a column of every row)."""
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _AT = re.compile(rf"^\s*([A-Za-z_]\w*)\s*@\s*({_NUMBER})\s*$")
 _TRAJ = re.compile(rf"^\s*([A-Za-z_]\w*)\s*@\s*\[\s*({_NUMBER})\s*:\s*({_NUMBER})\s*:\s*({_NUMBER})\s*\]\s*$")
@@ -244,6 +247,8 @@ class _Context:
         return name
 
     def time(self, text: str | float, spec: str) -> float:
+        if isinstance(text, str) and not re.fullmatch(rf"\s*{_NUMBER}\s*", text):
+            raise SimulationError(f"output '{spec}': '{text}' is not a time in days")
         value = float(text)
         if not (math.isfinite(value) and self.t_start - 1e-12 <= value <= self.t_end + 1e-12):
             raise SimulationError(
@@ -258,6 +263,7 @@ class _Context:
             return [Output(name, "callable", None, (), True, (), spec, **self.base)]
         if not isinstance(spec, str):
             raise SimulationError(f"an output must be a string or a callable, got {type(spec).__name__}")
+        _checked_name(spec, "an output", SimulationError)
         if spec in self.aliases and alias is None:
             return self.parse(self.aliases[spec], alias=spec)
         name = alias or spec.replace(" ", "")
@@ -267,6 +273,13 @@ class _Context:
             t0, t1, dt = float(m.group(2)), float(m.group(3)), float(m.group(4))
             if not dt > 0 or t1 < t0:
                 raise SimulationError(f"output '{spec}': need T0 <= T1 and DT > 0 in NAME@[T0:T1:DT]")
+            self.time(t0, spec), self.time(t1, spec)
+            columns = math.floor((t1 - t0) / dt + 0.5) + 1
+            if columns > MAX_TRAJECTORY:
+                raise SimulationError(
+                    f"output '{spec}' asks for {columns:,} columns, more than {MAX_TRAJECTORY:,}; "
+                    "use a larger step DT"
+                )
             times = np.arange(t0, t1 + 0.5 * dt, dt)
             return [
                 Output(f"{var}@{t:g}", "at", var, (self.time(t, spec),), **self.base) for t in times.tolist()
@@ -316,10 +329,12 @@ class _Context:
         return [Output(name, fn, var, (), True, **self.base)]
 
     def _number(self, text: str, spec: str) -> float:
-        try:
-            return float(text)
-        except ValueError:
-            raise SimulationError(f"output '{spec}': '{text}' is not a number") from None
+        if not re.fullmatch(rf"\s*{_NUMBER}\s*", text):
+            raise SimulationError(f"output '{spec}': '{text}' is not a number")
+        value = float(text)
+        if not math.isfinite(value):
+            raise SimulationError(f"output '{spec}': the level must be a finite number, got {text}")
+        return value
 
     def _arity(self, spec: str, rest: list[str], k: int) -> None:
         if len(rest) not in ((0, k) if k == 2 else (k,)):

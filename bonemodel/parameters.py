@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from . import _checks
 from .errors import ParameterError, ParameterFileError, suggest
 
 if sys.version_info >= (3, 11):
@@ -30,7 +31,8 @@ UNSOURCED = ("assumed", "calibrated")
 DISTRIBUTIONS = ("uniform", "loguniform")
 _REQUIRED = ("value", "unit", "description", "source")
 _KNOWN_KEYS = set(_REQUIRED) | {"where", "range", "dist", "note", "latex", "lower", "doi"}
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_MODEL = re.compile(r"[A-Za-z0-9_.+-]+")
 
 
 @dataclass(frozen=True)
@@ -52,14 +54,7 @@ class Param:
     def check_value(self, value: Any, *, model: str = "") -> float:
         """Return ``value`` as float if it is acceptable for this parameter, else raise."""
         where = f" of model '{model}'" if model else ""
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise ParameterError(f"parameter '{self.name}'{where} must be a number, got {value!r}") from None
-        if not math.isfinite(number):
-            raise ParameterError(
-                f"parameter '{self.name}'{where} must be finite, got {number}; give a real value in {self.unit}"
-            )
+        number = _checks.real(value, f"parameter '{self.name}'{where} (in {self.unit})", ParameterError)
         if number < self.lower:
             raise ParameterError(
                 f"parameter '{self.name}'{where} must be >= {self.lower:g} ({self.description}), got {number:g}"
@@ -182,8 +177,15 @@ def reference_keys() -> dict[str, str]:
 
 def load_parameters(name_or_path: str | Path) -> ParameterSet:
     """Load and validate a parameter file by model name (shipped file) or by path."""
+    if not isinstance(name_or_path, (str, Path)):
+        raise ParameterFileError(
+            f"a parameter file is named by a model name or a path, got {type(name_or_path).__name__}"
+        )
+    if "\x00" in str(name_or_path):
+        raise ParameterFileError(f"parameter file name {str(name_or_path)!r} contains a NUL character")
     path = Path(name_or_path)
     if path.suffix != ".toml":
+        _checks.name(str(name_or_path), "parameter file name", ParameterFileError)
         path = parameters_dir() / f"{name_or_path}.toml"
     if not path.is_file():
         shipped = sorted(p.stem for p in parameters_dir().glob("*.toml"))
@@ -191,23 +193,59 @@ def load_parameters(name_or_path: str | Path) -> ParameterSet:
             f"no parameter file '{path.name}'{suggest(str(name_or_path), shipped)}; shipped files: {shipped}"
         )
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ParameterFileError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
+    return parse_parameter_text(raw, origin=path.name)
+
+
+def parse_parameter_text(text: str | bytes, *, origin: str = "<text>") -> ParameterSet:
+    """Validate parameter-file text (TOML, UTF-8 if bytes) and build a ParameterSet.
+
+    Every problem, from bytes that are not UTF-8 to a value out of its range, is a
+    :class:`~bonemodel.errors.ParameterFileError` naming ``origin`` and the fix.
+    """
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ParameterFileError(
+                f"{origin}: not UTF-8 text (byte {exc.start}: {bytes(text)[exc.start : exc.start + 1]!r}); "
+                "save the file as UTF-8"
+            ) from None
+    if not isinstance(text, str):
+        raise ParameterFileError(f"{origin}: parameter text must be str or bytes, got {type(text).__name__}")
+    text = text.removeprefix("\ufeff")  # a byte-order mark some editors write first
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ParameterFileError(f"{path.name}: not valid TOML ({exc}); fix the syntax there") from None
-    return parse_parameters(data, origin=path.name)
+        raise ParameterFileError(f"{origin}: not valid TOML ({exc}); fix the syntax there") from None
+    return parse_parameters(data, origin=origin)
 
 
 def parse_parameters(data: Mapping[str, Any], *, origin: str = "<dict>") -> ParameterSet:
     """Validate the TOML structure of a parameter file and build a ParameterSet."""
+    if not isinstance(data, Mapping):
+        raise ParameterFileError(f"{origin}: a parameter file is a table, got {type(data).__name__}")
     meta = data.get("meta")
     if not isinstance(meta, Mapping) or "model" not in meta:
         raise ParameterFileError(f"{origin}: missing [meta] table with a 'model' key")
+    model = meta["model"]
+    if not isinstance(model, str) or not _MODEL.fullmatch(model):
+        raise ParameterFileError(
+            f"{origin}: [meta] model must be a name of letters, digits and _ . + -, got {_checks.shown(model)}"
+        )
     tables = data.get("parameters")
     if not isinstance(tables, Mapping) or not tables:
         raise ParameterFileError(f"{origin}: no [parameters.NAME] tables")
     known_refs = reference_keys()
     citations = meta.get("citation", ())
-    citations = (citations,) if isinstance(citations, str) else tuple(citations)
+    citations = (citations,) if isinstance(citations, str) else citations
+    if not isinstance(citations, (list, tuple)) or not all(isinstance(c, str) for c in citations):
+        raise ParameterFileError(
+            f"{origin}: [meta] citation must be a key or a list of keys of references.bib"
+        )
+    citations = tuple(citations)
     for key in citations:
         if key not in known_refs:
             raise ParameterFileError(
@@ -216,27 +254,27 @@ def parse_parameters(data: Mapping[str, Any], *, origin: str = "<dict>") -> Para
     params = {}
     for name, table in tables.items():
         params[name] = _parse_param(name, table, origin, known_refs)
-    return ParameterSet(str(meta["model"]), params, citations, origin)
+    return ParameterSet(model, params, citations, origin)
 
 
 def _parse_param(name: str, table: Any, origin: str, known_refs: Mapping[str, str]) -> Param:
+    if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
+        raise ParameterFileError(
+            f"{origin}: parameter name {_checks.shown(name)} must be a Python identifier (letters, digits, _)"
+        )
     at = f"{origin}: [parameters.{name}]"
-    if not _IDENTIFIER.match(name):
-        raise ParameterFileError(f"{at}: name must be a Python identifier")
     if not isinstance(table, Mapping):
         raise ParameterFileError(f"{at}: must be a table with value, unit, description and source")
     missing = [k for k in _REQUIRED if k not in table]
     if missing:
         raise ParameterFileError(f"{at}: missing {missing}; every parameter needs {list(_REQUIRED)}")
-    unknown = sorted(set(table) - _KNOWN_KEYS)
+    unknown = sorted(str(k) for k in table if k not in _KNOWN_KEYS)
     if unknown:
         raise ParameterFileError(
             f"{at}: unknown keys {unknown}{suggest(unknown[0], _KNOWN_KEYS)}; allowed: {sorted(_KNOWN_KEYS)}"
         )
-    value = table["value"]
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ParameterFileError(f"{at}: value must be a number, got {value!r}")
-    for key in ("unit", "description", "source", "where", "note", "latex", "dist"):
+    value = _checks.real(table["value"], f"{at}: value", ParameterFileError)
+    for key in ("unit", "description", "source", "where", "note", "latex", "dist", "doi"):
         if key in table and not isinstance(table[key], str):
             raise ParameterFileError(f"{at}: {key} must be a string")
     if not table["description"].strip():
@@ -254,18 +292,26 @@ def _parse_param(name: str, table: Any, origin: str, known_refs: Mapping[str, st
         )
     rng = table.get("range")
     if rng is not None:
-        ok = isinstance(rng, list) and len(rng) == 2 and all(isinstance(v, (int, float)) for v in rng)
-        if not ok or not rng[0] < rng[1]:
-            raise ParameterFileError(f"{at}: range must be [low, high] with low < high, got {rng!r}")
-        rng = (float(rng[0]), float(rng[1]))
+        if not isinstance(rng, (list, tuple)) or len(rng) != 2:
+            raise ParameterFileError(
+                f"{at}: range must be [low, high] with low < high, got {_checks.shown(rng)}"
+            )
+        # finite: designs sample inside it, and a NaN end would pass every comparison
+        low, high = (_checks.real(v, f"{at}: range", ParameterFileError) for v in rng)
+        if not low < high:
+            raise ParameterFileError(
+                f"{at}: range must be [low, high] with low < high, got {_checks.shown(rng)}"
+            )
+        rng = (low, high)
     dist = table.get("dist", "uniform")
     if dist not in DISTRIBUTIONS:
         raise ParameterFileError(f"{at}: dist must be one of {DISTRIBUTIONS}, got {dist!r}")
     if dist == "loguniform" and rng is not None and rng[0] <= 0:
         raise ParameterFileError(f"{at}: a loguniform range needs low > 0, got {rng!r}")
-    lower = table.get("lower", 0.0)
-    if isinstance(lower, bool) or not isinstance(lower, (int, float)):
-        raise ParameterFileError(f"{at}: lower must be a number")
+    # a NaN bound would let every value through (every comparison with NaN is False)
+    lower = _checks.real(table.get("lower", 0.0), f"{at}: lower", ParameterFileError, allow_inf=True)
+    if lower == math.inf:
+        raise ParameterFileError(f"{at}: lower must be a number or -inf (no bound), got inf")
     param = Param(
         name=name,
         value=float(value),

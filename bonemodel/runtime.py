@@ -9,10 +9,25 @@ from typing import Any
 
 import numpy as np
 
+from . import _checks
 from .compile import CompiledModel
-from .errors import ParameterError, ScenarioError, SimulationError, suggest
+from .errors import ModelError, ParameterError, ScenarioError, SimulationError, suggest
 from .model import Model
 from .scenario import Scenario
+
+
+def as_model(model: Any) -> Model:
+    """A Model from a Model or the name of a shipped model."""
+    if isinstance(model, str):
+        from .models import load_model
+
+        return load_model(_checks.name(model, "model name", ModelError))
+    if not isinstance(model, Model):
+        raise ModelError(
+            "model must be a Model or the name of a shipped model (see bm.list_models()), "
+            f"got {type(model).__name__}"
+        )
+    return model
 
 
 def resolve_scenario(model: Model, scenario: Scenario | str | None) -> Scenario:
@@ -22,6 +37,7 @@ def resolve_scenario(model: Model, scenario: Scenario | str | None) -> Scenario:
     if isinstance(scenario, Scenario):
         return scenario
     if isinstance(scenario, str):
+        _checks.name(scenario, "scenario name", ScenarioError)
         if scenario in model.scenarios:
             found = model.scenarios[scenario]
             return found() if callable(found) else found
@@ -36,20 +52,19 @@ def resolve_scenario(model: Model, scenario: Scenario | str | None) -> Scenario:
     raise ScenarioError(f"scenario must be a Scenario or a name, got {type(scenario).__name__}")
 
 
+def check_params(model: Model, params: Any) -> dict[str, float]:
+    """Validated ``params`` (a mapping of parameter or input names to numbers) as floats."""
+    given = _checks.mapping(params, "params", ParameterError, "{'k_B': 0.2}")
+    return {k: check_value(model, k, v) for k, v in given.items()}
+
+
 def check_value(model: Model, name: str, value: Any) -> float:
     """Validate one parameter or input value by name."""
     if name in model.parameters:
         return model.parameters[name].check_value(value, model=model.name)
     if name in model.input_names:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise ParameterError(
-                f"input '{name}' of model '{model.name}' must be a number, got {value!r}"
-            ) from None
-        if not math.isfinite(number):
-            raise ParameterError(f"input '{name}' of model '{model.name}' must be finite, got {number}")
-        return number
+        return _checks.real(value, f"input '{name}' of model '{model.name}'", ParameterError)
+    _checks.name(name, "a parameter name", ParameterError)
     known = model.parameter_names + model.input_names
     raise ParameterError(f"unknown parameter '{name}' for model '{model.name}'{suggest(name, known)}")
 
@@ -81,7 +96,7 @@ def prepare(
     sc = resolve_scenario(model, scenario)
     overrides = {k: check_value(model, k, v) for k, v in sc.overrides.items()}
     # User parameters win over the scenario's constant overrides, so a sweep can vary them.
-    overrides.update({k: check_value(model, k, v) for k, v in (params or {}).items()})
+    overrides.update(check_params(model, params))
     base = compiled.vector(overrides)
     segments = []
     for a, b, windows in sc.segments(t_start, t_end):
@@ -101,15 +116,9 @@ def prepare(
 
 
 def check_span(t_start: float, t_end: float) -> tuple[float, float]:
-    """Validate the time span."""
-    try:
-        t_start, t_end = float(t_start), float(t_end)
-    except (TypeError, ValueError):
-        raise SimulationError(
-            f"t_start and t_end must be numbers of days, got {t_start!r}, {t_end!r}"
-        ) from None
-    if not (math.isfinite(t_start) and math.isfinite(t_end)):
-        raise SimulationError(f"time span must be finite, got [{t_start}, {t_end}]")
+    """Validate the time span (numbers of days, not bools or text; finite; t_end after t_start)."""
+    t_start = _checks.real(t_start, "t_start (days)", SimulationError)
+    t_end = _checks.real(t_end, "t_end (days)", SimulationError)
     if t_end <= t_start:
         raise SimulationError(
             f"t_end ({t_end:g} days) must be greater than t_start ({t_start:g}); give a positive duration"
@@ -117,29 +126,42 @@ def check_span(t_start: float, t_end: float) -> tuple[float, float]:
     return t_start, t_end
 
 
+MIN_RTOL = 1e-13
+"""Smallest relative tolerance accepted: doubles carry about 16 digits, and the round-off of
+thousands of steps uses up several of them."""
+
+
 def check_tolerances(rtol: Any, atol: Any, n_states: int | None) -> tuple[float, float | np.ndarray]:
     """Validated tolerances: rtol as a float, atol as a float or (if ``n_states`` is given)
     one float per state."""
+    for label, value in (("rtol", rtol), ("atol", atol)):
+        if isinstance(value, (bool, np.bool_)):
+            raise SimulationError(f"{label} must be a number, got {value!r} (bool)")
     r = _real(rtol)
     if r is None or not (math.isfinite(r) and 0 < r < 1):
-        raise SimulationError(f"rtol must be one number with 0 < rtol < 1, got {rtol!r}")
+        raise SimulationError(f"rtol must be one number with 0 < rtol < 1, got {_checks.shown(rtol)}")
+    if r < MIN_RTOL:
+        raise SimulationError(
+            f"rtol = {r:g} asks for more digits than double precision keeps over an integration; "
+            f"no integrator can honour it (solve_ivp would quietly use 2.2e-14). Use rtol >= {MIN_RTOL:g}"
+        )
     a = _real(atol)
     if a is not None:
         if not (math.isfinite(a) and a > 0):
-            raise SimulationError(f"atol must be positive, got {atol!r}")
+            raise SimulationError(f"atol must be positive, got {_checks.shown(atol)}")
         return r, a
     if n_states is None:
-        raise SimulationError(f"atol must be one positive number here, got {atol!r}")
+        raise SimulationError(f"atol must be one positive number here, got {_checks.shown(atol)}")
     if np.ndim(atol) != 1 or np.shape(atol) != (n_states,):
         raise SimulationError(
             f"atol must be one number or one per state ({n_states} values), got shape {np.shape(atol)}"
         )
     values = np.asarray(atol)
     if values.dtype.kind not in "iuf":
-        raise SimulationError(f"atol must be numbers, got {atol!r}")
+        raise SimulationError(f"atol must be numbers, got {_checks.shown(atol)}")
     values = values.astype(float)
     if not np.isfinite(values).all() or (values <= 0).any():
-        raise SimulationError(f"atol must be positive, got {atol!r}")
+        raise SimulationError(f"atol must be positive, got {_checks.shown(atol)}")
     return r, values
 
 
@@ -147,8 +169,29 @@ def _real(x: Any) -> float | None:
     """``x`` as a float if it is one real number (Python, numpy scalar or 0-d array), else None."""
     if isinstance(x, (bool, np.bool_)):
         return None
-    if isinstance(x, (int, float, np.integer, np.floating)):
-        return float(x)
-    if isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "iuf":
-        return float(x)
+    if isinstance(x, (int, float, np.integer, np.floating)) or (
+        isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "iuf"
+    ):
+        try:
+            return float(x)
+        except OverflowError:  # an int beyond the doubles: as large as a double gets
+            return math.inf if x > 0 else -math.inf
     return None
+
+
+def undefined_observable(compiled: CompiledModel, t: np.ndarray, values: np.ndarray) -> str:
+    """The failure reason of a run with an observable that is NaN (undefined) among ``values``
+    (n_observables, len(t)), or '' if there is none; simulate and sweeps say it in the same words.
+
+    The states may be fine: an observable such as a ratio of cell numbers is 0/0 when the
+    parameter values empty every pool it divides by. An infinite observable is not a failure:
+    it is the IEEE limit of x/0 that every path computes alike (a parameter at zero).
+    """
+    bad = np.isnan(values)
+    if not bad.any():
+        return ""
+    i, j = (int(k[0]) for k in np.nonzero(bad))
+    return (
+        f"observable '{compiled.observable_names[i]}' is {values[i, j]} at t = {t[j]:g} days: it is "
+        "undefined for these parameter values (e.g. 0/0 when the states it divides by are all 0)"
+    )

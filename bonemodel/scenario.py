@@ -9,13 +9,16 @@ time span at every switch so a stiff integrator never steps across a discontinui
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from . import _checks
 from .errors import ScenarioError
 
 _SAME_TIME = 1e-12  # relative spacing below which two switch times are the same
+MAX_WINDOWS = 100_000
+"""Most time windows a scenario may hold: each is a restart of the integrator, and 10**5
+restarts already take minutes; a longer dosing schedule is better given as an average rate."""
 
 
 @dataclass(frozen=True)
@@ -29,11 +32,13 @@ class Window:
     scale: bool = False
 
     def __post_init__(self) -> None:
-        for label in ("start", "stop", "value"):
-            v = getattr(self, label)
-            if isinstance(v, bool) or not isinstance(v, numbers.Real) or math.isnan(v):
-                raise ScenarioError(f"window on '{self.target}': {label} must be a number, got {v!r}")
-            object.__setattr__(self, label, float(v))
+        _checks.name(self.target, "the target of a window (a parameter or input name)", ScenarioError)
+        at = f"window on '{self.target}'"
+        object.__setattr__(self, "start", _checks.real(self.start, f"{at}: start (day)", ScenarioError))
+        stop = _checks.real(self.stop, f"{at}: stop (day, or inf)", ScenarioError, allow_inf=True)
+        object.__setattr__(self, "stop", stop)
+        object.__setattr__(self, "value", _checks.real(self.value, f"{at}: value", ScenarioError))
+        object.__setattr__(self, "scale", _checks.flag(self.scale, f"{at}: scale", ScenarioError))
         if not self.stop > self.start:
             raise ScenarioError(
                 f"window on '{self.target}': stop ({self.stop:g}) must be after start ({self.start:g})"
@@ -50,8 +55,31 @@ class Scenario:
     description: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "overrides", dict(self.overrides))
-        object.__setattr__(self, "windows", tuple(self.windows))
+        _checks.name(self.name, "scenario name", ScenarioError)
+        if not isinstance(self.description, str):
+            raise ScenarioError(f"scenario '{self.name}': description must be a string")
+        overrides = _checks.mapping(
+            self.overrides, f"overrides of scenario '{self.name}'", ScenarioError, "{'k_B': 0.2}"
+        )
+        overrides = {
+            k: _checks.real(v, f"scenario '{self.name}': override of '{k}'", ScenarioError)
+            for k, v in overrides.items()
+        }
+        object.__setattr__(self, "overrides", overrides)
+        if isinstance(self.windows, (str, bytes, Mapping)) or not isinstance(self.windows, Iterable):
+            raise ScenarioError(f"scenario '{self.name}': windows must be a sequence of Window objects")
+        windows = tuple(self.windows)
+        for w in windows:
+            if not isinstance(w, Window):
+                raise ScenarioError(
+                    f"scenario '{self.name}': windows must be Window objects, got {type(w).__name__}"
+                )
+        if len(windows) > MAX_WINDOWS:
+            raise ScenarioError(
+                f"scenario '{self.name}' has {len(windows):,} time windows, more than {MAX_WINDOWS:,}; "
+                "give a long dosing schedule as an average rate instead"
+            )
+        object.__setattr__(self, "windows", windows)
         by_target: dict[str, list[Window]] = {}
         for w in self.windows:
             by_target.setdefault(w.target, []).append(w)
@@ -144,12 +172,17 @@ class Scenario:
         name: str = "",
     ) -> Scenario:
         """Repeated rectangular doses: ``rate`` for ``duration`` days every ``interval`` days."""
+        _checks.name(target, "the target of doses (a parameter or input name)", ScenarioError)
+        at = f"doses of '{target}'"
+        rate = _checks.real(rate, f"{at}: rate", ScenarioError)
+        start = _checks.real(start, f"{at}: start (day)", ScenarioError)
+        interval = _checks.real(interval, f"{at}: interval (days)", ScenarioError)
+        duration = _checks.real(duration, f"{at}: duration (days)", ScenarioError)
+        count = _checks.count(count, f"{at}: count", ScenarioError, low=1, high=MAX_WINDOWS)
         if not 0 < duration <= interval:
             raise ScenarioError(
                 f"doses of '{target}': need 0 < duration ({duration:g}) <= interval ({interval:g})"
             )
-        if count < 1:
-            raise ScenarioError(f"doses of '{target}': count must be >= 1, got {count}")
         starts = [start + k * interval for k in range(count + 1)]
         # back-to-back doses end exactly where the next begins, not an ulp before or after it
         stops = [starts[k + 1] if duration == interval else starts[k] + duration for k in range(count)]

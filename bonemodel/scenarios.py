@@ -26,8 +26,9 @@ import math
 from collections.abc import Callable
 from functools import lru_cache
 
+from . import _checks
 from .errors import ScenarioError
-from .scenario import Scenario, Window, combine
+from .scenario import MAX_WINDOWS, Scenario, Window, combine
 
 __all__ = [
     "RA_ACTIVITY",
@@ -60,18 +61,27 @@ _RA_MOBILITY = {"low": 0.95, "moderate": 0.9, "high": 0.85}
 """Habitual weight-bearing activity kept at each RA activity level (pain and stiffness)."""
 
 
-def _check_times(name: str, start_day: float, stop_day: float | None) -> None:
-    if not math.isfinite(start_day):
-        raise ScenarioError(f"{name}: start_day must be a finite number of days, got {start_day!r}")
-    if stop_day is not None and not stop_day > start_day:
-        raise ScenarioError(f"{name}: stop_day ({stop_day:g}) must be after start_day ({start_day:g})")
+def _number(fn: str, label: str, value: object, low: float | None = None, high: float | None = None) -> float:
+    """A scenario argument as a float: a real number (not a bool, not text), finite, in [low, high]."""
+    return _checks.real(value, f"{fn}: {label}", ScenarioError, low=low, high=high)
+
+
+def _check_times(name: str, start_day: float, stop_day: float | None) -> tuple[float, float | None]:
+    """start_day and stop_day as floats (days); stop_day None or inf means never."""
+    start = _checks.real(start_day, f"{name}: start_day (days)", ScenarioError)
+    if stop_day is None:
+        return start, None
+    stop = _checks.real(stop_day, f"{name}: stop_day (days, or None)", ScenarioError, allow_inf=True)
+    if not stop > start:
+        raise ScenarioError(f"{name}: stop_day ({stop:g}) must be after start_day ({start:g})")
+    return start, (None if math.isinf(stop) else stop)
 
 
 def _set(
     name: str, values: dict[str, float], start_day: float, stop_day: float | None, description: str
 ) -> Scenario:
     """Inputs at ``values`` from start_day to stop_day: constant overrides when that is the whole run."""
-    _check_times(name, start_day, stop_day)
+    start_day, stop_day = _check_times(name, start_day, stop_day)
     if start_day <= 0 and stop_day is None:
         return Scenario(name, dict(values), description=description)
     stop = math.inf if stop_day is None else float(stop_day)
@@ -95,10 +105,8 @@ def menopause(start_day: float = 0.0, *, e2_post: float = 0.1) -> Scenario:
     Estradiol follows with the time constant 1/k_E2 (~250 days), so ``start_day`` is the start of
     the late transition, about one year before the final menstrual period.
     """
-    if not 0 <= e2_post <= 1:
-        raise ScenarioError(
-            f"menopause: e2_post must be in [0, 1] (relative to premenopausal), got {e2_post}"
-        )
+    e2_post = _number("menopause", "e2_post (relative to premenopausal)", e2_post, 0.0, 1.0)
+    start_day, _ = _check_times("menopause", start_day, None)
     return _set(
         "menopause",
         {"E2_target": e2_post},
@@ -110,8 +118,8 @@ def menopause(start_day: float = 0.0, *, e2_post: float = 0.1) -> Scenario:
 
 def ageing(start_day: float = 0.0, *, inflammaging: float = 0.3) -> Scenario:
     """Ageing: low-grade 'inflammaging' immune activation (in units of the healthy drive)."""
-    if inflammaging < 0:
-        raise ScenarioError(f"ageing: inflammaging must be >= 0, got {inflammaging}")
+    inflammaging = _number("ageing", "inflammaging", inflammaging, 0.0)
+    start_day, _ = _check_times("ageing", start_day, None)
     return _set(
         "ageing",
         {"inflammaging": inflammaging},
@@ -129,10 +137,11 @@ def rheumatoid_arthritis(
     Sets the synovial immune activation (``ra_activity``) and lowers habitual weight-bearing
     activity (pain, stiffness: 0.85 at high activity). ``stop_day`` ends the disease (remission).
     """
-    if activity not in RA_ACTIVITY:
+    if not isinstance(activity, str) or activity not in RA_ACTIVITY:
         raise ScenarioError(
             f"rheumatoid_arthritis: activity must be one of {list(RA_ACTIVITY)}, got {activity!r}"
         )
+    start_day, stop_day = _check_times("rheumatoid_arthritis", start_day, stop_day)
     values = {"ra_activity": RA_ACTIVITY[activity], "habitual_activity": _RA_MOBILITY[activity]}
     return _set(
         f"RA ({activity})",
@@ -160,7 +169,7 @@ def _activation_for_crp(crp: float) -> float:
         return float(sol["CRP"][-1])
 
     if crp <= crp0:
-        return 0.0
+        return 0.0  # the healthy CRP itself (low_grade_inflammation refuses lower values)
     hi = 1.0
     while steady_crp(hi) < crp:
         hi *= 2
@@ -175,11 +184,19 @@ def low_grade_inflammation(
     """Low-grade systemic inflammation set by its steady CRP (mg/L), as clinicians think of it.
 
     The systemic immune activation is solved so that an otherwise healthy adult settles at ``crp``
-    (hs-CRP strata: < 1, 1-3, > 3 mg/L; healthy 1 mg/L).
+    (hs-CRP strata: < 1, 1-3, > 3 mg/L; healthy 1 mg/L). A CRP below the model's healthy value
+    cannot be reached by adding inflammation and is refused.
     """
-    if not (math.isfinite(crp) and crp > 0):
-        raise ScenarioError(f"low_grade_inflammation: crp must be a positive number of mg/L, got {crp!r}")
-    a = _activation_for_crp(float(crp))
+    crp = _number("low_grade_inflammation", "crp (mg/L)", crp)
+    start_day, stop_day = _check_times("low_grade_inflammation", start_day, stop_day)
+    healthy_crp = _healthy_crp()
+    if crp < healthy_crp:
+        raise ScenarioError(
+            f"low_grade_inflammation: crp {crp:g} mg/L is below the model's healthy CRP ({healthy_crp:g} mg/L), "
+            "which is what no inflammation gives; use healthy() for that, or a crp >= "
+            f"{healthy_crp:g} mg/L"
+        )
+    a = _activation_for_crp(crp)
     return _set(
         f"low-grade inflammation (CRP {crp:g})",
         {"systemic_activation": a},
@@ -189,31 +206,39 @@ def low_grade_inflammation(
     )
 
 
+def _healthy_crp() -> float:
+    """The steady CRP (mg/L) of the inflammation model's healthy adult (its parameter CRP0)."""
+    from .models import load_model
+
+    return float(load_model("inflammation").parameters["CRP0"].value)
+
+
 def metabolic_syndrome(start_day: float = 0.0) -> Scenario:
     """Metabolic syndrome: insulin resistance, visceral-adipose immune activation (CRP ~3-4 mg/L)
     and the extra skeletal load of a higher body weight (BMI ~30)."""
+    start_day, _ = _check_times("metabolic_syndrome", start_day, None)
     values = {"insulin_resistance": 1.0, "adipose_activation": 0.4, "body_weight": 1.2}
     return _set("metabolic syndrome", values, start_day, None, f"metabolic syndrome {_when(start_day, None)}")
 
 
 def type2_diabetes(start_day: float = 0.0) -> Scenario:
     """Type 2 diabetes: metabolic syndrome plus hyperglycaemia (AGEs) and more insulin resistance."""
+    start_day, _ = _check_times("type2_diabetes", start_day, None)
     values = {"insulin_resistance": 1.5, "glycemia": 1.0, "adipose_activation": 0.4, "body_weight": 1.2}
     return _set("type 2 diabetes", values, start_day, None, f"type 2 diabetes {_when(start_day, None)}")
 
 
 def dietary_calcium(mg_day: float = 800.0) -> Scenario:
     """Dietary calcium intake (mg/day) for the whole run (the reference adult eats 800 mg/day)."""
-    if mg_day < 0:
-        raise ScenarioError(f"dietary_calcium: mg_day must be >= 0, got {mg_day}")
-    return Scenario(f"diet Ca {mg_day:g} mg/day", {"Ca_diet": float(mg_day)})
+    mg_day = _number("dietary_calcium", "mg_day", mg_day, 0.0)
+    return Scenario(f"diet Ca {mg_day:g} mg/day", {"Ca_diet": mg_day})
 
 
 # -------------------------------------------------------------------------------- interventions
 def omega3(dose_g_day: float = 2.0, start_day: float = 0.0, stop_day: float | None = None) -> Scenario:
     """Omega-3 supplement: ``dose_g_day`` g/day EPA+DHA on top of the diet."""
-    if dose_g_day < 0:
-        raise ScenarioError(f"omega3: dose_g_day must be >= 0, got {dose_g_day}")
+    dose_g_day = _number("omega3", "dose_g_day", dose_g_day, 0.0)
+    start_day, stop_day = _check_times("omega3", start_day, stop_day)
     return _set(
         f"omega-3 {dose_g_day:g} g/day",
         {"omega3_supp": dose_g_day},
@@ -234,11 +259,9 @@ def resistance_training(
     ``intensity`` is the load as a fraction of one-repetition maximum; the skeleton responds to
     strain magnitude more than to repetitions, hence the square.
     """
-    if not 0 <= sessions_per_week <= 7 or not 0 <= intensity <= 1:
-        raise ScenarioError(
-            f"resistance_training: need 0 <= sessions_per_week <= 7 and 0 <= intensity <= 1 (fraction of 1RM), "
-            f"got {sessions_per_week}, {intensity}"
-        )
+    sessions_per_week = _number("resistance_training", "sessions_per_week", sessions_per_week, 0.0, 7.0)
+    intensity = _number("resistance_training", "intensity (fraction of 1RM)", intensity, 0.0, 1.0)
+    start_day, stop_day = _check_times("resistance_training", start_day, stop_day)
     dose = sessions_per_week / 3.0 * (intensity / 0.8) ** 2
     return _set(
         f"resistance training {sessions_per_week:g}x/wk at {intensity:.0%} 1RM",
@@ -257,8 +280,10 @@ def polyphenols(
     The default 5 % reflects poor oral bioavailability: in trials these supplements do not move
     CRP or IL-6 measurably (clinical target T10).
     """
-    if not 0 <= nfkb_inhibition < 1:
-        raise ScenarioError(f"polyphenols: nfkb_inhibition must be in [0, 1), got {nfkb_inhibition}")
+    nfkb_inhibition = _number("polyphenols", "nfkb_inhibition", nfkb_inhibition, 0.0)
+    if not nfkb_inhibition < 1:
+        raise ScenarioError(f"polyphenols: nfkb_inhibition must be in [0, 1), got {nfkb_inhibition:g}")
+    start_day, stop_day = _check_times("polyphenols", start_day, stop_day)
     return _set(
         "polyphenols",
         {"nfkb_inhibition": nfkb_inhibition},
@@ -270,8 +295,8 @@ def polyphenols(
 
 def vitamin_d(iu_day: float = 1000.0, start_day: float = 0.0, stop_day: float | None = None) -> Scenario:
     """Vitamin D3 supplement in IU/day."""
-    if iu_day < 0:
-        raise ScenarioError(f"vitamin_d: iu_day must be >= 0, got {iu_day}")
+    iu_day = _number("vitamin_d", "iu_day", iu_day, 0.0)
+    start_day, stop_day = _check_times("vitamin_d", start_day, stop_day)
     return _set(
         f"vitamin D {iu_day:g} IU/day",
         {"vitD_supp": iu_day},
@@ -283,8 +308,8 @@ def vitamin_d(iu_day: float = 1000.0, start_day: float = 0.0, stop_day: float | 
 
 def magnesium(mg_day: float = 300.0, start_day: float = 0.0, stop_day: float | None = None) -> Scenario:
     """Magnesium supplement in mg/day."""
-    if mg_day < 0:
-        raise ScenarioError(f"magnesium: mg_day must be >= 0, got {mg_day}")
+    mg_day = _number("magnesium", "mg_day", mg_day, 0.0)
+    start_day, stop_day = _check_times("magnesium", start_day, stop_day)
     return _set(
         f"magnesium {mg_day:g} mg/day",
         {"Mg_supp": mg_day},
@@ -296,8 +321,8 @@ def magnesium(mg_day: float = 300.0, start_day: float = 0.0, stop_day: float | N
 
 def calcium(mg_day: float = 1000.0, start_day: float = 0.0, stop_day: float | None = None) -> Scenario:
     """Calcium supplement in mg/day, on top of the diet (see :func:`dietary_calcium`)."""
-    if mg_day < 0:
-        raise ScenarioError(f"calcium: mg_day must be >= 0, got {mg_day}")
+    mg_day = _number("calcium", "mg_day", mg_day, 0.0)
+    start_day, stop_day = _check_times("calcium", start_day, stop_day)
     return _set(
         f"calcium {mg_day:g} mg/day",
         {"Ca_supp": mg_day},
@@ -313,8 +338,8 @@ def metabolic_improvement(
     """Diet/exercise/drug improvement of metabolism: insulin resistance, glycaemia and adipose
     inflammation fall by ``fraction`` of whatever the condition sets; body weight is left unchanged
     (weight loss itself unloads the skeleton)."""
-    if not 0 <= fraction <= 1:
-        raise ScenarioError(f"metabolic_improvement: fraction must be in [0, 1], got {fraction}")
+    fraction = _number("metabolic_improvement", "fraction", fraction, 0.0, 1.0)
+    start_day, stop_day = _check_times("metabolic_improvement", start_day, stop_day)
     return _set(
         f"metabolic improvement {fraction:.0%}",
         {"metabolic_improvement": fraction},
@@ -341,8 +366,11 @@ def anti_tnf(
     peak swing of a 14-day half-life drug is small); ``dosing="doses"`` gives each injection as a
     one-day window (until ``stop_day``, or for 10 years).
     """
-    if drug not in ANTI_TNF_REGIMENS:
+    if not isinstance(drug, str) or drug not in ANTI_TNF_REGIMENS:
         raise ScenarioError(f"anti_tnf: drug must be one of {list(ANTI_TNF_REGIMENS)}, got {drug!r}")
+    if not isinstance(dosing, str) or dosing not in ("average", "doses"):
+        raise ScenarioError(f"anti_tnf: dosing must be 'average' or 'doses', got {dosing!r}")
+    start_day, stop_day = _check_times("anti_tnf", start_day, stop_day)
     dose, interval = ANTI_TNF_REGIMENS[drug]
     if dosing == "average":
         return _set(
@@ -352,11 +380,13 @@ def anti_tnf(
             stop_day,
             f"{drug} {dose:g} mg every {interval:g} days {_when(start_day, stop_day)}",
         )
-    if dosing != "doses":
-        raise ScenarioError(f"anti_tnf: dosing must be 'average' or 'doses', got {dosing!r}")
-    _check_times("anti_tnf", start_day, stop_day)
     span = (stop_day - start_day) if stop_day is not None else 3652.5
     count = max(1, int(math.ceil(span / interval)))
+    if count > MAX_WINDOWS:
+        raise ScenarioError(
+            f"anti_tnf: {count:,} injections from day {start_day:g} to {stop_day:g} are more than "
+            f"{MAX_WINDOWS:,} time windows; use dosing='average' for long courses"
+        )
     sc = Scenario.doses(
         "antiTNF_rate", dose, start=float(start_day), interval=interval, duration=1.0, count=count
     )

@@ -13,15 +13,23 @@ from typing import Any
 import numpy as np
 from scipy import optimize
 
-from . import __version__
+from . import __version__, _checks
 from .compile import CompiledModel, compile_model
 from .errors import SimulationError, SolverError
 from .model import Model
-from .runtime import Setup, check_span, check_tolerances, check_value, prepare
+from .runtime import (
+    Setup,
+    as_model,
+    check_params,
+    check_span,
+    check_tolerances,
+    prepare,
+    undefined_observable,
+)
 from .scenario import Scenario
 from .solution import Solution
 from .solvers.batch import initial_states
-from .solvers.scipy_path import METHODS, integrate_segment
+from .solvers.scipy_path import METHODS, ieee_functions, integrate_segment, negative_state
 
 DEFAULT_RTOL = 1e-6
 DEFAULT_ATOL = 1e-10
@@ -69,12 +77,10 @@ def simulate(
         Raise :class:`SolverError` (whose ``solution`` keeps the partial result) on failure;
         with False, return the failed Solution instead.
     """
-    if isinstance(model, str):
-        from .models import load_model
-
-        model = load_model(model)
+    model = as_model(model)
     t_end = model.default_t_end if t_end is None else t_end
     t_start, t_end = check_span(t_start, t_end)
+    raise_on_failure = _checks.flag(raise_on_failure, "raise_on_failure", SimulationError)
     started = _time.perf_counter()
     compiled = compile_model(model)
     rtol, atol = _check_solver(method, rtol, atol, compiled.n_states)
@@ -107,7 +113,7 @@ def simulate(
         seg_t, seg_y = seg.t, seg.y
         lowest = seg_y.min() if seg_y.size else 0.0
         if lowest < 0:
-            negative = _negative_states(compiled, seg_y, rtol, atol)
+            negative = negative_state(compiled, seg_y, rtol, atol)
             if negative is not None:
                 idx, col = negative
                 seg.ok = False
@@ -140,6 +146,8 @@ def simulate(
     Y = ys[0] if len(ys) == 1 else np.concatenate(ys, axis=1)
     # Observables are evaluated when first asked for: many uses need the states only.
     obs = partial(_observables, compiled, t, Y, ps, baselines)
+    if status == "success" and (undefined := _undefined_observable(compiled, t, Y, ps, baselines)):
+        status, message = "failed", undefined
     meta = _meta(model, compiled, setup, method, rtol, atol, t_start, t_end, steps, started)
     meta["clipped_negative_max"] = clipped  # largest round-off undershoot set to 0 in non-negative states
     sol = Solution(t, Y, compiled.state_names, compiled.observable_names, obs, status, message, meta)
@@ -184,17 +192,37 @@ def _simulate_rodas4(model, compiled, setup, grid, y0, baselines, rtol, atol, st
     obs = partial(_observables, compiled, t, Y, pieces, baselines)
     meta = _meta(model, compiled, setup, "rodas4", rtol, atol, grid[0], grid[-1], int(res.steps[0]), started)
     meta["method"] = method_name
-    status = "success" if res.ok[0] else "failed"
-    sol = Solution(t, Y, compiled.state_names, compiled.observable_names, obs, status, res.message[0], meta)
+    status, message = ("success", "") if res.ok[0] else ("failed", res.message[0])
+    if status == "success" and (undefined := _undefined_observable(compiled, t, Y, pieces, baselines)):
+        status, message = "failed", undefined
+    sol = Solution(t, Y, compiled.state_names, compiled.observable_names, obs, status, message, meta)
     if status != "success" and raise_on_failure:
-        raise SolverError(f"simulation of '{model.name}' failed: {res.message[0]}", solution=sol)
+        raise SolverError(f"simulation of '{model.name}' failed: {message}", solution=sol)
     return sol
+
+
+def _undefined_observable(compiled: CompiledModel, t, Y, pieces, baselines) -> str:
+    """Why the run is not a success although its states are ('' if it is): an observable that is
+    not a number where the run starts or ends (see :func:`~bonemodel.runtime.undefined_observable`).
+
+    Only the two ends are checked, so a lazily evaluated solution stays cheap.
+    """
+    if not compiled.observable_names or t.size == 0:
+        return ""
+    used = [p for p, k in pieces if k > 0]
+    cols = [0, t.size - 1] if t.size > 1 else [0]
+    values = _observables(
+        compiled, t[cols], Y[:, cols], [(used[0], 1), (used[-1], 1)][: len(cols)], baselines
+    )
+    return undefined_observable(compiled, t[cols], values)
 
 
 def _check_solver(method: str, rtol, atol, n_states: int) -> tuple[float, float | np.ndarray]:
     """Validate method and tolerances; return rtol as a float and atol as a float or float array."""
-    if method not in METHODS:
-        raise SimulationError(f"unknown method '{method}'; choose one of {list(METHODS)}")
+    if not isinstance(method, str) or method not in METHODS:
+        raise SimulationError(
+            f"unknown method {repr(method) if isinstance(method, str) else _checks.shown(method)}; choose one of {list(METHODS)}"
+        )
     return check_tolerances(rtol, atol, n_states)
 
 
@@ -208,7 +236,7 @@ def _output_grid(t_start: float, t_end: float, t_eval, setup: Setup) -> np.ndarr
             near = np.min(np.abs(regular[:, None] - switches[None, :]), axis=1)
             regular = regular[near > 1e-12 * np.maximum(1.0, np.abs(regular))]
         return np.union1d(regular, switches)
-    grid = np.array(t_eval, dtype=float).ravel()
+    grid = _times(t_eval)
     if grid.size == 0:
         raise SimulationError("t_eval is empty; give at least one output time")
     if not np.isfinite(grid).all():
@@ -224,12 +252,34 @@ def _output_grid(t_start: float, t_end: float, t_eval, setup: Setup) -> np.ndarr
     return grid
 
 
-def _initial_state(model: Model, compiled: CompiledModel, p: np.ndarray, y0) -> np.ndarray:
+def _times(t_eval: Any) -> np.ndarray:
+    """``t_eval`` as a 1-d float array: a sequence or 1-d array of real numbers (days)."""
+    if isinstance(t_eval, (str, bytes, Mapping)) or np.ndim(t_eval) != 1:
+        raise SimulationError(
+            f"t_eval must be a 1-d sequence of output times in days, got {type(t_eval).__name__} "
+            f"of shape {np.shape(t_eval) if not isinstance(t_eval, (str, bytes, Mapping)) else '?'}"
+        )
+    if isinstance(t_eval, np.ndarray) and t_eval.dtype.kind in "iuf":
+        return t_eval.astype(float)
+    return np.array([_checks.real(v, "each time in t_eval", SimulationError) for v in t_eval], dtype=float)
+
+
+def _state_vector(values: Any, n: int, what: str) -> np.ndarray:
+    """A full state vector from a sequence or 1-d array of ``n`` real numbers."""
+    if isinstance(values, (str, bytes)) or np.ndim(values) != 1:
+        raise SimulationError(
+            f"{what} must be a mapping of state names to values or a sequence of {n} numbers, "
+            f"got {type(values).__name__}"
+        )
+    return np.array([_checks.real(v, f"each value of {what}", SimulationError) for v in values], dtype=float)
+
+
+def _initial_state(model: Model, compiled: CompiledModel, p: np.ndarray, y0, what: str = "y0") -> np.ndarray:
     if y0 is not None and not isinstance(y0, Mapping):
-        y = np.asarray(y0, dtype=float).ravel().copy()
+        y = _state_vector(y0, compiled.n_states, what)
         if y.size != compiled.n_states:
             raise SimulationError(
-                f"y0 has {y.size} values but model '{model.name}' has {compiled.n_states} states "
+                f"{what} has {y.size} values but model '{model.name}' has {compiled.n_states} states "
                 f"{compiled.state_names}"
             )
     else:
@@ -239,9 +289,9 @@ def _initial_state(model: Model, compiled: CompiledModel, p: np.ndarray, y0) -> 
             # Python raises on x/0 where IEEE arithmetic (the batched solvers') gives inf and
             # often a finite limit, e.g. a steady state at a zero rate: follow IEEE here too.
             y = initial_states(compiled, p[:, None])[:, 0]
-        for name, value in (y0 or {}).items():
+        for name, value in _checks.mapping(y0, what, SimulationError, "{'B': 0.001}").items():
             model.state(name)
-            y[compiled.state_index[name]] = float(value)
+            y[compiled.state_index[name]] = _checks.real(value, f"{what}['{name}']", SimulationError)
     bad = [
         n
         for n, v, nn in zip(compiled.state_names, y.tolist(), compiled.nonnegative.tolist())
@@ -251,23 +301,9 @@ def _initial_state(model: Model, compiled: CompiledModel, p: np.ndarray, y0) -> 
         raise SimulationError(
             f"initial values of {bad} are negative or not finite: "
             + ", ".join(f"{n}={y[compiled.state_index[n]]:g}" for n in bad)
-            + "; check the parameter values they depend on, or give them with y0="
+            + f"; check the parameter values they depend on, or give them with {what}="
         )
     return y
-
-
-def _negative_states(compiled: CompiledModel, y: np.ndarray, rtol: float, atol) -> tuple[int, int] | None:
-    """First (state, column) materially below zero; undershoot within the integrator's own
-    error (about atol near zero) is round-off and is clipped instead."""
-    if y.size == 0 or y.min() >= 0:
-        return None
-    scale = np.max(np.abs(y), axis=1, keepdims=True)
-    limit = -(100 * np.asarray(atol).reshape(-1, 1) + 1e-3 * rtol * scale)
-    bad = (y < limit) & compiled.nonnegative[:, None]
-    if not bad.any():
-        return None
-    col = int(np.where(bad.any(axis=0))[0][0])
-    return int(np.where(bad[:, col])[0][0]), col
 
 
 def observable_baselines(compiled: CompiledModel, t_start: float, y: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -367,15 +403,17 @@ def steady_state(
     Neutral states (in no right-hand side, e.g. bone volume) keep their starting value;
     their derivative is included in ``residual``.
     """
-    if isinstance(model, str):
-        from .models import load_model
-
-        model = load_model(model)
+    model = as_model(model)
+    t_max = _checks.real(t_max, "t_max (days)", SimulationError)
+    if not t_max > 0:
+        raise SimulationError(f"t_max must be a positive number of days, got {t_max:g}")
+    tol = _checks.real(tol, "tol", SimulationError)
+    if not 0 < tol < 1:
+        raise SimulationError(f"tol must lie between 0 and 1 (a relative residual), got {tol:g}")
     compiled = compile_model(model)
-    overrides = {k: check_value(model, k, v) for k, v in (params or {}).items()}
+    overrides = check_params(model, params)
     p = compiled.vector(overrides)
-    plist = p.tolist()
-    y = _initial_state(model, compiled, p, guess)
+    y = _initial_state(model, compiled, p, guess, what="guess")
     neutral = list(compiled.neutral)
     if len(neutral) == compiled.n_states:
         raise SimulationError(
@@ -383,18 +421,27 @@ def steady_state(
             "it has no steady state to find"
         )
     free = np.array([i for i, n in enumerate(compiled.state_names) if n not in neutral], dtype=int)
-    rhs_s, jac_s = compiled.scalar_functions
+    # IEEE arithmetic where Python would raise (x/0 at a parameter of zero), as simulate uses
+    rhs_ieee, jac_ieee = ieee_functions(compiled, p.tolist())
+
+    def rhs_s(state: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return np.asarray(rhs_ieee(0.0, state), dtype=float)
+
+    def jac_s(state: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return np.asarray(jac_ieee(0.0, state), dtype=float)[np.ix_(free, free)]
 
     def solve(start: np.ndarray) -> tuple[np.ndarray, bool]:
         full = start.copy()
 
         def f(x):
             full[free] = x
-            return np.asarray(rhs_s(0.0, full.tolist(), plist), dtype=float)[free]
+            return rhs_s(full)[free]
 
         def j(x):
             full[free] = x
-            return jac_s(0.0, full.tolist(), plist)[np.ix_(free, free)]
+            return jac_s(full)
 
         with np.errstate(all="ignore"):
             res = optimize.root(f, start[free], jac=j, method="hybr", options={"xtol": 1e-13})
@@ -409,14 +456,14 @@ def steady_state(
     def _converged(state: np.ndarray) -> bool:
         if not np.all(np.isfinite(state)) or np.any(state[compiled.nonnegative] < 0):
             return False
-        f = np.asarray(rhs_s(0.0, state.tolist(), plist), dtype=float)
+        f = rhs_s(state)
         # a component that is exactly (or within round-off of) zero gets an absolute floor
         scale = np.maximum(np.abs(state), max(1e-12 * float(np.max(np.abs(state[free]))), 1e-300))
         return bool(np.max(np.abs(f[free]) / scale[free]) <= tol**0.5)
 
     def unstable(state: np.ndarray) -> bool:
-        J = jac_s(0.0, state.tolist(), plist)[np.ix_(free, free)]
-        return classify(np.linalg.eigvals(J)) == "unstable"
+        J = jac_s(state)
+        return bool(np.isfinite(J).all()) and classify(np.linalg.eigvals(J)) == "unstable"
 
     method = "newton"
     x, ok = solve(y) if free.size else (y, True)
@@ -428,15 +475,22 @@ def steady_state(
         if ok2 and (not ok or not unstable(x2)):
             x, ok, method = x2, True, "integration + newton"
         if not ok:
+            last = {n: round(float(v), 8) for n, v in zip(compiled.state_names, sol.y[:, -1].tolist())}
             raise SolverError(
                 f"no steady state of '{model.name}' found from the initial state nor after {t_max:g} days "
-                f"of integration (last state {dict(zip(compiled.state_names, sol.y[:, -1].round(8)))}); "
+                f"of integration (last state {last}); "
                 "try another guess= or check the parameters",
                 solution=sol,
             )
-    J = jac_s(0.0, x.tolist(), plist)[np.ix_(free, free)]
+    J = jac_s(x)
+    if not np.isfinite(J).all():
+        raise SolverError(
+            f"the Jacobian of '{model.name}' is not finite at its steady state "
+            f"{dict(zip(compiled.state_names, x.tolist()))}, so its stability is undefined; "
+            "a parameter value makes the model singular there (e.g. a zero in a denominator)"
+        )
     eig = np.linalg.eigvals(J) if free.size else np.zeros(0)
-    f = np.asarray(rhs_s(0.0, x.tolist(), plist), dtype=float)
+    f = rhs_s(x)
     stability = classify(eig)
     return SteadyState(
         values=dict(zip(compiled.state_names, x.tolist())),

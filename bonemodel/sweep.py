@@ -26,13 +26,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import __version__
+from . import __version__, _checks
 from .compile import CompiledModel, compile_model
 from .designs import make_design
 from .errors import SimulationError
 from .model import Model
 from .outputs import Output, default_grid, needs_grid, output_times, parse_outputs
-from .runtime import check_span, check_tolerances, prepare
+from .runtime import as_model, check_span, check_tolerances, prepare, undefined_observable
 from .scenario import Scenario, Window
 from .solvers.batch import METHOD as BATCH_METHOD
 from .solvers.batch import initial_states, solve_batch
@@ -125,17 +125,22 @@ def sweep(
         holds the settings (model, scenario, design, tolerances, method, versions).
     """
     started = _time.perf_counter()
-    if isinstance(model, str):
-        from .models import load_model
-
-        model = load_model(model)
-    if method not in METHODS:
-        raise SimulationError(f"unknown sweep method '{method}'; choose one of {list(METHODS)}")
+    model = as_model(model)
+    if not isinstance(method, str) or method not in METHODS:
+        raise SimulationError(
+            f"unknown sweep method {repr(method) if isinstance(method, str) else _checks.shown(method)}; choose one of {list(METHODS)}"
+        )
     rtol, atol = check_tolerances(rtol, atol, None)  # one atol for every member and state
-    if executor not in ("auto", "threads", "processes"):
-        raise SimulationError(f"unknown executor '{executor}'; choose 'auto', 'threads' or 'processes'")
-    if workers is not None and (isinstance(workers, bool) or int(workers) != workers or workers < 1):
-        raise SimulationError(f"workers must be a positive integer, got {workers!r}")
+    if not isinstance(executor, str) or executor not in ("auto", "threads", "processes"):
+        raise SimulationError(
+            f"unknown executor {repr(executor) if isinstance(executor, str) else _checks.shown(executor)}; choose 'auto', 'threads' or 'processes'"
+        )
+    if workers is not None:
+        workers = _checks.count(workers, "workers", SimulationError, low=1)
+    if chunk_size is not None:
+        chunk_size = _checks.count(chunk_size, "chunk_size", SimulationError, low=1)
+    resume = _checks.flag(resume, "resume", SimulationError)
+    progress = _checks.flag(progress, "progress", SimulationError)
     table = make_design(model, params, n=n, design=design, seed=seed)
     plan = build_plan(model, table, scenario=scenario, t_end=t_end, outputs=outputs, rtol=rtol, atol=atol)
     total = len(table)
@@ -388,16 +393,43 @@ def run_chunk(plan: Plan, payload: tuple[int, np.ndarray]) -> pd.DataFrame:
         for j in lay.others:
             with np.errstate(all="ignore"):
                 numbers[gi, d + j] = plan.outputs[j].evaluate(plan.times, y, obs, errors=output_errors)
+        ends = [0, plan.times.size - 1]
+        at_ends = obs[:, :, ends] if lay.uses_obs else observables(plan, y, seg_P[:, :, gi], ends)
+        undefined = _undefined_outputs(plan, numbers[:, d:] if len(gi) == B else numbers[gi, d:])
         for k, b in enumerate(gi):
             if not ok[k]:
                 status[b] = f"failed: {msgs[k]}"
             elif k in output_errors:
                 status[b] = f"failed: {output_errors[k]}"
+            elif why := undefined_observable(plan.compiled, plan.times[ends], at_ends[:, k, :]):
+                status[b] = f"failed: {why}"  # as simulate reports it
+            elif k in undefined:
+                status[b] = f"failed: {undefined[k]}"
     index = pd.Index(np.arange(first, first + B), name="member")
     columns = plan.columns + [o.name for o in plan.outputs]
     frame = pd.DataFrame(numbers, index=index, columns=columns, copy=False)
     frame["status"] = status.astype(str)
     return frame
+
+
+def _undefined_outputs(plan: Plan, values: np.ndarray) -> dict[int, str]:
+    """Members (rows of ``values``) with an output that is NaN (undefined): ``{row: reason}``.
+
+    A member is a success only if every output is a number; ``time_to`` alone may be NaN
+    (the level was never crossed), as documented. An infinite output is the IEEE limit of
+    x/0 (a parameter at zero), which every path computes alike, and is kept.
+    """
+    may_be_nan = np.array([o.kind == "time_to" for o in plan.outputs], dtype=bool)
+    bad = np.isnan(values) & ~may_be_nan
+    rows = np.nonzero(bad.any(axis=1))[0]
+    out = {}
+    for r in rows.tolist():
+        j = int(np.argmax(bad[r]))
+        out[r] = (
+            f"output '{plan.outputs[j].name}' is {values[r, j]} (undefined, e.g. 0/0) for these "
+            "parameter values"
+        )
+    return out
 
 
 @dataclass(frozen=True)
@@ -537,29 +569,37 @@ def segment_of_times(plan: Plan) -> np.ndarray:
     return np.clip(np.searchsorted(starts, plan.times, side="right") - 1, 0, len(starts) - 1)
 
 
-def observables(plan: Plan, y: np.ndarray, seg_P: np.ndarray) -> np.ndarray:
-    """Observables (n_obs, B, K) with each time's own runtime vector; baselines applied."""
+def observables(
+    plan: Plan, y: np.ndarray, seg_P: np.ndarray, columns: Sequence[int] | None = None
+) -> np.ndarray:
+    """Observables (n_obs, B, K) with each time's own runtime vector; baselines applied.
+
+    ``columns`` restricts them to those output times (then shape (n_obs, B, len(columns))).
+    """
     c = plan.compiled
     n_obs = len(c.observable_names)
     K = plan.times.size
-    out = np.full((n_obs, y.shape[1], K), np.nan)
+    cols = np.arange(K) if columns is None else np.asarray(columns, dtype=int)
     if n_obs == 0:
-        return out
-    seg = segment_of_times(plan)
+        return np.full((0, y.shape[1], cols.size), np.nan)
+    start = int(np.searchsorted(plan.times, plan.t_start))
+    need = np.union1d(cols, [start]) if "start" in c.observable_baselines else cols
+    out = np.full((n_obs, y.shape[1], need.size), np.nan)
+    seg = segment_of_times(plan)[need]
     with np.errstate(all="ignore"):
         for k in np.unique(seg):
-            cols = np.nonzero(seg == k)[0]
-            out[:, :, cols] = c.observables(plan.times[cols], y[:, :, cols], seg_P[k][:, :, None])
-        start = int(np.searchsorted(plan.times, plan.t_start))
+            at = np.nonzero(seg == k)[0]
+            out[:, :, at] = c.observables(plan.times[need[at]], y[:, :, need[at]], seg_P[k][:, :, None])
+        s = int(np.searchsorted(need, start))
         for i, base in enumerate(c.observable_baselines):
             if base == "start":
-                out[i] = 100.0 * (out[i] / out[i][:, start : start + 1] - 1.0)
-    return out
+                out[i] = 100.0 * (out[i] / out[i][:, s : s + 1] - 1.0)
+    return out if need.size == cols.size else out[:, :, np.searchsorted(need, cols)]
 
 
 def _solve_scipy(plan: Plan, y0: np.ndarray, seg_P: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """The reference path: one odeint (LSODA) run per member through the single-run solver."""
-    from .solvers.scipy_path import integrate_segment
+    from .solvers.scipy_path import integrate_segment, negative_state
 
     c = plan.compiled
     B = seg_P.shape[2]
@@ -581,6 +621,17 @@ def _solve_scipy(plan: Plan, y0: np.ndarray, seg_P: np.ndarray) -> tuple[np.ndar
             )
             if not seg.ok:
                 ok[b], msgs[b] = False, seg.message
+                break
+            # the same negativity rule as simulate: clipping a real excursion would hide a failure
+            negative = negative_state(c, seg.y, plan.rtol, plan.atol)
+            if negative is not None:
+                i, col = negative
+                ok[b] = False
+                msgs[b] = (
+                    f"state '{c.state_names[i]}' became negative ({seg.y[i, col]:.3g}) at t = {times[col]:g} "
+                    "days; the model or its parameter values do not keep it non-negative "
+                    "(check the values, or tighten rtol/atol)"
+                )
                 break
             pos = np.searchsorted(times, inside)
             y[:, b, cols] = np.where(c.nonnegative[:, None], np.maximum(seg.y[:, pos], 0.0), seg.y[:, pos])

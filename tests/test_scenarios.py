@@ -92,7 +92,9 @@ def test_low_grade_inflammation_sets_the_steady_crp():
     for crp in (2.0, 4.0, 8.0):
         sol = simulate(model, 400.0, scenario=S.low_grade_inflammation(crp=crp))
         assert sol["crp_mg_l"][-1] == pytest.approx(crp, rel=1e-3)
-    assert S.low_grade_inflammation(crp=0.5).overrides["systemic_activation"] == 0.0
+    # below the healthy CRP there is no inflammation to add: refused, not silently the healthy CRP
+    with pytest.raises(ScenarioError, match=r"below the model's healthy CRP \(1 mg/L\)"):
+        S.low_grade_inflammation(crp=0.5)
 
 
 def test_metabolic_improvement_scales_the_condition():

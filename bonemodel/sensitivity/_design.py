@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._checks import MAX_MEMBERS
 from ..errors import BonemodelError, ParameterError, SolverError, suggest
 from ..model import Model
 
@@ -136,6 +137,8 @@ def check_count(n: Any, what: str, minimum: int = 1) -> int:
     """A positive integer count of samples (``n``)."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
         raise BonemodelError(f"{what} must be an integer >= {minimum}, got {n!r}")
+    if n > MAX_MEMBERS:  # checked before SALib allocates the design
+        raise BonemodelError(f"{what} = {int(n):,} is more than {MAX_MEMBERS:,}; lower it")
     return int(n)
 
 

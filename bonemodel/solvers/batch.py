@@ -14,9 +14,10 @@ the same number of steps. The span is split into constant-parameter segments (sc
 switch times, from :func:`bonemodel.runtime.prepare`); every member restarts at each
 switch, so no step crosses a discontinuity.
 
-Members fail on their own (non-finite values, a state going materially negative, step
-size underflow, too many steps); they keep their outputs up to the failure, NaN after it,
-and a message saying why, while every other member completes.
+Members fail on their own (where a segment starts: a right-hand side that is not finite,
+or states, rates or Jacobian entries beyond :data:`LIMIT`; then non-finite values, a state
+going materially negative, step size underflow, too many steps); they keep their outputs up
+to the failure, NaN after it, and a message saying why, while every other member completes.
 """
 
 from __future__ import annotations
@@ -95,6 +96,87 @@ class BatchResult:
     steps: np.ndarray
     rejected: np.ndarray
     meta: dict = field(default_factory=dict)
+
+
+LIMIT = 1e150
+"""Largest magnitude a solver path accepts where a segment starts, for a state, a rate relative
+to its tolerance (``|dy/dt| / (atol + rtol |y|)``) and a Jacobian entry (per day).
+
+No physical quantity comes near 1e150 in any unit; values beyond it come from parameter values
+far outside a model's range, where double precision runs out: the integrators' error norms
+square scaled rates and overflow beyond about 1e154 (LSODA then stops with "illegal input" or
+repeated convergence failures, while the Rosenbrock solver may go on), and products of such
+states overflow in one generated code and not in another. Every path (odeint, solve_ivp,
+batched numpy, numba) applies these limits at each segment start in the same order, so such a
+member fails on all of them with the same reason.
+"""
+
+NOT_FINITE_AT_START = (
+    "the right-hand side or its Jacobian is not finite at t = {t:g} days: "
+    "a parameter value makes the model singular (e.g. a zero in a denominator)"
+)
+_FAR_OUT = "beyond what double precision can integrate; a parameter value is far outside the model's range"
+
+
+def limit_message(kind: str, names: Sequence[str], t: float, index: int, value: float) -> str:
+    """The failure reason of a member beyond :data:`LIMIT` (the same words on every path).
+
+    ``kind`` is ``"state"`` (``index`` a state), ``"rate"`` (a state whose rate is too large
+    for its tolerance) or ``"jacobian"`` (``index`` = row * n + column).
+    """
+    if kind == "state":
+        return f"state '{names[index]}' is {value:.3g} at t = {t:g} days, more than {LIMIT:g}: {_FAR_OUT}"
+    if kind == "rate":
+        return (
+            f"the rate of change of '{names[index]}' at t = {t:g} days ({value:.3g} per day) is more than "
+            f"{LIMIT:g} times its tolerance: {_FAR_OUT}"
+        )
+    row, col = divmod(index, len(names))
+    return (
+        f"d(d{names[row]}/dt)/d{names[col]} at t = {t:g} days is {value:.3g} per day, a time scale "
+        f"shorter than 1/{LIMIT:g} day: {_FAR_OUT}"
+    )
+
+
+def start_problems(
+    state_names: Sequence[str],
+    t: float,
+    y: np.ndarray,
+    f: np.ndarray,
+    J: np.ndarray,
+    rtol: float,
+    atol: float | np.ndarray,
+) -> dict[int, str]:
+    """Members that no path can integrate from here: ``{member: reason}``.
+
+    ``y`` and ``f`` are the states and rates (n, B) at the start of a segment, ``J`` the
+    Jacobian (n, n, B). Checked in this order (the first finding is the reason): ``f`` or
+    ``J`` not finite; a state beyond :data:`LIMIT`; a rate beyond :data:`LIMIT` times its
+    tolerance ``atol + rtol |y|``; a Jacobian entry beyond :data:`LIMIT`.
+    """
+    n, B = y.shape
+    if n == 0 or B == 0:
+        return {}
+    atol_v = np.broadcast_to(np.asarray(atol, dtype=float).reshape(-1, 1), (n, 1))
+    Jf = J.reshape(n * n, -1)
+    with np.errstate(all="ignore"):
+        finite = np.isfinite(f).all(axis=0) & np.isfinite(Jf).all(axis=0)
+        checks = (
+            ("state", np.abs(y)),
+            ("rate", np.abs(f) / (atol_v + rtol * np.abs(y))),
+            ("jacobian", np.abs(Jf)),
+        )
+        over = [(kind, size, ~(size.max(axis=0) <= LIMIT)) for kind, size in checks]
+    out: dict[int, str] = {}
+    for b in np.nonzero(~finite)[0].tolist():
+        out[b] = NOT_FINITE_AT_START.format(t=t)
+    for kind, size, beyond in over:
+        for b in np.nonzero(beyond & finite)[0].tolist():
+            if b not in out:
+                i = int(np.argmax(size[:, b]))
+                value = {"state": y, "rate": f}.get(kind, Jf)[i, b]
+                out[b] = limit_message(kind, state_names, t, i, float(value))
+    return out
 
 
 def uses_time(compiled: CompiledModel) -> bool:
@@ -307,18 +389,27 @@ def _integrate_segment(
     yw = y.copy()
     Pw = P
     f0 = f(t, yw, Pw)
+    with np.errstate(all="ignore"):
+        J0 = jac(t, yw, Pw)
+    for j, why in start_problems(compiled.state_names, float(a), yw, f0, J0, rtol, atol).items():
+        okm[j], msgs[j] = False, why
+    if not okm.all():
+        keep = okm
+        idx, t, yw, f0, Pw = idx[keep], t[keep], yw[:, keep], f0[:, keep], Pw[:, keep]
+        h_start = h_start[keep]
     if first_step is not None:
         h = np.full(B, min(float(first_step), span))
     else:
-        h = _initial_step(f, t, yw, Pw, f0, rtol, atol, span)
+        h = _initial_step(f, t, yw, Pw, f0, rtol, atol, span) if idx.size else np.zeros(0)
         carry = np.isfinite(h_start) & (h_start > 0)
         # After a switch the old step is a good guess only if the jump is mild; take the smaller.
         h = np.where(carry, np.minimum(h, h_start), h)
+    Bw = idx.size
     kout = np.zeros(B, dtype=np.int64)  # next pending output of each member
-    first = np.ones(B, dtype=bool)
-    reject_last = np.zeros(B, dtype=bool)
-    hacc = np.ones(B)
-    erracc = np.ones(B)
+    first = np.ones(Bw, dtype=bool)
+    reject_last = np.zeros(Bw, dtype=bool)
+    hacc = np.ones(Bw)
+    erracc = np.ones(Bw)
     ident = np.eye(n)
 
     while idx.size:
@@ -436,7 +527,10 @@ def _integrate_segment(
 
         # Retire members: finished, failed, or out of budget.
         done = t >= b
-        tiny = h < 10 * _UROUND * np.maximum(np.abs(t), 1.0)
+        # Underflow as in Hairer's rodas.f: the step no longer changes t. Relative to |t|
+        # only, so a member starting at t = 0 may take the tiny first steps a very fast
+        # (but finite) rate needs, as LSODA does.
+        tiny = ~(h > 10 * _UROUND * np.abs(t))
         over = nsteps[idx] >= max_steps
         for j in np.nonzero((tiny | over) & ~done)[0]:
             if okm[idx[j]]:

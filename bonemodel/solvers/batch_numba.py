@@ -15,7 +15,7 @@ from types import ModuleType
 import numpy as np
 
 from ..compile import CompiledModel
-from .batch import BatchResult, uses_time
+from .batch import NOT_FINITE_AT_START, BatchResult, limit_message, uses_time
 
 METHOD = "rodas4 (numba, per-member error control)"
 
@@ -104,6 +104,11 @@ def _message(compiled: CompiledModel, code: int, info: np.ndarray, max_steps: in
             f"state '{name}' became negative ({info[2]:.3g}) near t = {t:g} days; "
             "the parameter values do not keep it non-negative"
         )
+    if code == 4:
+        return NOT_FINITE_AT_START.format(t=t)
+    if code in (5, 6, 7):
+        kind = {5: "state", 6: "rate", 7: "jacobian"}[code]
+        return limit_message(kind, compiled.state_names, t, int(info[1]), float(info[2]))
     if code == 2:
         return f"batched RODAS4 stopped near t = {t:g} days: more than {max_steps} steps were needed"
     why = (

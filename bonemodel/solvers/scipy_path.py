@@ -14,6 +14,7 @@ import numpy as np
 from scipy.integrate import odeint, solve_ivp
 
 from ..compile import CompiledModel
+from .batch import start_problems
 
 IVP_METHODS = ("RK45", "RK23", "DOP853", "Radau", "BDF", "LSODA")
 METHODS = ("auto", "odeint") + IVP_METHODS + ("rodas4",)
@@ -43,44 +44,44 @@ def integrate_segment(
 ) -> SegmentResult:
     """Integrate from times[0] (where y = y0) and report y at every entry of ``times``."""
     plist = np.asarray(p, dtype=float).tolist()
+    rhs, jac = ieee_functions(compiled, plist)
+    if (failed := _start_failure(compiled, rhs, jac, times, y0, rtol, atol)) is not None:
+        return failed
     if method in ("auto", "odeint"):
         # Fast path: the generated functions straight into LSODA. Only if Python raises
         # (x/0, overflow, a math domain error, or a complex number from a negative base in
         # a fractional power) is the segment redone with functions that compute such calls
         # in IEEE arithmetic, as the batched solvers do, so every path gives the same status.
         try:
-            f, jac = compiled._fns["odeint_pair"](plist)
-            return _odeint(f, jac, y0, times, rtol, atol, max_steps)
+            f, jac_f = compiled._fns["odeint_pair"](plist)
+            return _odeint(f, jac_f, y0, times, rtol, atol, max_steps)
         except (ArithmeticError, ValueError, TypeError):
             pass
-        rhs, jac = _ieee(compiled, plist)
-        if (failed := _not_finite_at_start(rhs, jac, times, y0)) is not None:
-            return failed
         return _odeint(lambda y, t: rhs(t, y), lambda y, t: jac(t, y), y0, times, rtol, atol, max_steps)
-    rhs, jac = _ieee(compiled, plist)
-    if (failed := _not_finite_at_start(rhs, jac, times, y0)) is not None:
-        return failed
     return _ivp(rhs, jac, y0, times, method, rtol, atol)
 
 
-def _not_finite_at_start(rhs, jac, times, y0) -> SegmentResult | None:
-    """A failed segment if the RHS or Jacobian is not finite where the segment starts.
+def _start_failure(compiled, rhs, jac, times, y0, rtol, atol) -> SegmentResult | None:
+    """A failed segment if no path can integrate it from its start (same rule as the batched solvers).
 
-    That happens when a parameter value makes the model singular (a zero denominator
-    reached as inf/inf, say); the batched solvers, which always use the Jacobian, fail
-    there too, while LSODA in its non-stiff mode might run on without noticing.
+    The RHS or Jacobian is not finite there (a parameter value makes the model singular,
+    a zero denominator reached as inf/inf, say; LSODA in its non-stiff mode might run on
+    without noticing), or a state, a rate or a Jacobian entry there is beyond
+    :data:`~bonemodel.solvers.batch.LIMIT` (double precision runs out).
     """
     y = np.asarray(y0, dtype=float)
-    if np.isfinite(rhs(times[0], y)).all() and np.isfinite(jac(times[0], y)).all():
-        return None
-    message = (
-        f"the right-hand side or its Jacobian is not finite at t = {times[0]:g} days: "
-        "a parameter value makes the model singular (e.g. a zero in a denominator)"
+    with np.errstate(all="ignore"):
+        f = np.asarray(rhs(times[0], y), dtype=float)
+        J = np.asarray(jac(times[0], y), dtype=float)
+    problems = start_problems(
+        compiled.state_names, float(times[0]), y[:, None], f[:, None], J[:, :, None], rtol, atol
     )
-    return SegmentResult(times[:1], y[:, None], False, message, 0)
+    if not problems:
+        return None
+    return SegmentResult(times[:1], y[:, None], False, problems[0], 0)
 
 
-def _ieee(compiled: CompiledModel, plist: list[float]):
+def ieee_functions(compiled: CompiledModel, plist: list[float]):
     """RHS and Jacobian ``(t, y)`` in IEEE arithmetic: x/0 gives inf, a bad power NaN.
 
     The scalar code runs where Python can evaluate it; a call where Python raises is
@@ -165,3 +166,17 @@ def _ivp(rhs, jac_fn, y0, times, method, rtol, atol) -> SegmentResult:
     ok = sol.status == 0
     message = "" if ok else f"solve_ivp {method} stopped near t = {last_t[0]:g} days: {sol.message}"
     return SegmentResult(sol.t, sol.y, ok, message, int(sol.nfev))
+
+
+def negative_state(compiled: CompiledModel, y: np.ndarray, rtol: float, atol) -> tuple[int, int] | None:
+    """First (state, column) materially below zero; undershoot within the integrator's own
+    error (about atol near zero) is round-off and is clipped instead."""
+    if y.size == 0 or y.min() >= 0:
+        return None
+    scale = np.max(np.abs(y), axis=1, keepdims=True)
+    limit = -(100 * np.asarray(atol).reshape(-1, 1) + 1e-3 * rtol * scale)
+    bad = (y < limit) & compiled.nonnegative[:, None]
+    if not bad.any():
+        return None
+    col = int(np.where(bad.any(axis=0))[0][0])
+    return int(np.where(bad[:, col])[0][0]), col
