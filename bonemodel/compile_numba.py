@@ -267,6 +267,7 @@ E31, E32, E33, E34, E35 = (-0.6762803392801253e00, 0.6087714651680015e01, 0.1643
 FAC1, FAC2, SAFE = 5.0, 1.0 / 6.0, 0.9
 UROUND = 2.220446049250313e-16
 LIMIT = 1e150  # bonemodel.solvers.batch.LIMIT: the same limits on every path
+MAX_TINY_STEPS = 1000  # bonemodel.solvers.batch.MAX_TINY_STEPS
 
 
 @njit(nogil=True, error_model="numpy")
@@ -446,6 +447,7 @@ def integrate_member(T, seg_a, seg_b, segP, y0, rtol, atol, nonneg, max_steps, t
         reject = False
         hacc = 1.0
         erracc = 1.0
+        stuck = 0
         while t < bb:
             rest = bb - t
             if 1.01 * h >= rest:
@@ -566,7 +568,12 @@ def integrate_member(T, seg_a, seg_b, segP, y0, rtol, atol, nonneg, max_steps, t
                 info[3] = steps
                 out[kout:, :] = numpy.nan
                 return 2
-            if not (h > 10.0 * UROUND * abs(t)):  # the step no longer changes t (rodas.f)
+            if h < 10.0 * UROUND * max(abs(t), 1.0):
+                stuck += 1
+            else:
+                stuck = 0
+            # the step no longer changes t (rodas.f), or has made no progress for MAX_TINY_STEPS
+            if not (h > 10.0 * UROUND * abs(t)) or stuck > MAX_TINY_STEPS:
                 info[0] = t
                 info[1] = 1.0 if finite else 0.0
                 info[3] = steps

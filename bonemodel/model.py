@@ -43,6 +43,8 @@ def as_expr(value: Any, where: str = "expression") -> sp.Expr:
     """
     if isinstance(value, str):
         raise ModelError(f"{where} is text ({value!r}); give a sympy expression, text is never evaluated")
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        raise ModelError(f"{where} is {value!r}, a bool; give a number or a sympy expression")
     try:
         expr = sp.sympify(value, strict=True)
     except sp.SympifyError:
@@ -225,6 +227,12 @@ class Model:
                         f"model '{self.name}': {kind} name {getattr(item, 'name', item)!r} is not a usable "
                         "identifier (letters, digits and _, not starting with a digit)"
                     )
+        for u in self.inputs:
+            default = u.default
+            if isinstance(default, bool) or not isinstance(default, (int, float)) or default != default:
+                raise ModelError(
+                    f"model '{self.name}': default of input '{u.name}' must be a number, got {shown(default)}"
+                )
         for key in list(self.rhs) + list(self.expressions):
             if not _usable(key):
                 raise ModelError(f"model '{self.name}': equation name {key!r} is not a usable identifier")

@@ -76,6 +76,15 @@ def simulate(
     raise_on_failure
         Raise :class:`SolverError` (whose ``solution`` keeps the partial result) on failure;
         with False, return the failed Solution instead.
+
+    Notes
+    -----
+    A run fails when the integrator stops, a state goes materially negative, a scenario
+    segment starts where the model cannot be integrated in double precision (see
+    :mod:`bonemodel.solvers`: the same rules on every path, so a sweep gives the same
+    parameter set the same status), or an observable is NaN where the run starts or ends.
+    Bad arguments (a bool or text for a number, an rtol below 1e-13, ...) raise a
+    :class:`~bonemodel.errors.BonemodelError` before anything is integrated.
     """
     model = as_model(model)
     t_end = model.default_t_end if t_end is None else t_end

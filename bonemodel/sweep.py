@@ -121,7 +121,9 @@ def sweep(
     -------
     pandas.DataFrame
         Index ``member``; the parameter columns, the output columns and ``status``
-        (``"success"`` or ``"failed: <reason>"``; a failed member keeps its row). ``attrs``
+        (``"success"`` or ``"failed: <reason>"``; a failed member keeps its row). A member
+        fails for the reasons ``simulate`` fails (the same words, see :mod:`bonemodel.solvers`)
+        and when an output is NaN (``time_to`` excepted: the level was never crossed). ``attrs``
         holds the settings (model, scenario, design, tolerances, method, versions).
     """
     started = _time.perf_counter()

@@ -162,7 +162,7 @@ def test_named_scenarios_are_well_formed_or_raise_a_bonemodel_error(name, data):
     for arg, param in inspect.signature(fn).parameters.items():
         if arg == "crp":
             # solving for the activation simulates the flagship model: a few values, then cached
-            good = st.sampled_from([1.0, 2.0, 4.0])
+            good = st.sampled_from([1.0, 4.0])
             bad = st.sampled_from([0.5, "4", True, None, float("nan"), -1.0])
         elif isinstance(param.default, str):
             good, bad = _WORDS, ANYTHING

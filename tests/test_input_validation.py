@@ -426,3 +426,33 @@ def test_rodas4_takes_the_tiny_first_steps_a_fast_but_finite_rate_needs():
 def test_integers_beyond_the_doubles_get_a_clear_error(call, error):
     with pytest.raises(error, match="rtol|atol|fits a double|must be|more than"):
         call()
+
+
+@pytest.mark.slow  # compiles the numba solver of komarova2003 (about 5 s)
+def test_a_member_stuck_at_tiny_steps_fails_after_a_thousand_steps_on_both_batched_paths():
+    from bonemodel.compile import compile_model
+    from bonemodel.compile_numba import load_numba_solver
+    from bonemodel.solvers.batch import MAX_TINY_STEPS, initial_states, solve_batch
+    from bonemodel.solvers.batch_numba import solve_batch_numba
+
+    # Komarova with alpha1 = 1e80: the Rosenbrock steps stay near 1e-30 days; with a step floor
+    # relative to t only, the numpy solver ground through 100,000 of them (about a minute)
+    model = bm.load_model("komarova2003")
+    c = compile_model(model)
+    P = c.vector({"alpha1": 1e80})[:, None]
+    args = ([(0.0, 10.0, P)], initial_states(c, P), np.array([0.0, 10.0]))
+    res = solve_batch(c, *args)
+    fast = solve_batch_numba(c, *args, module=load_numba_solver(model, c))
+    assert not res.ok[0] and "the step size underflowed" in res.message[0]
+    assert res.message == fast.message and res.steps[0] == fast.steps[0] <= MAX_TINY_STEPS + 100
+
+
+def test_bools_in_a_model_definition_are_refused():
+    from bonemodel.model import Input
+
+    k = sp.Symbol("k")
+    params = parse_parameter_text(_FILE.replace("parameters.a", "parameters.k"), origin="toy.toml")
+    with pytest.raises(ModelError, match="a bool"):
+        Model("toy", (State("x", True),), params, {"x": -k * sp.Symbol("x")})
+    with pytest.raises(ModelError, match="default of input 'u' must be a number"):
+        Model("toy", (State("x", 1.0),), params, {"x": -k * sp.Symbol("x")}, inputs=(Input("u", True),))

@@ -79,6 +79,10 @@ _FAC1, _FAC2, _SAFE = 5.0, 1.0 / 6.0, 0.9
 _UROUND = np.finfo(float).eps
 
 METHOD = "rodas4 (batched, per-member error control)"
+MAX_TINY_STEPS = 1000
+"""Steps a member may take in a row below 10 machine epsilons of a day (at t <= 1 day) before it
+fails as "step size underflowed": enough for the first steps of a very fast transient, which
+grow fivefold per step, and few enough that a member stuck there fails in a moment."""
 
 
 @dataclass
@@ -410,6 +414,7 @@ def _integrate_segment(
     reject_last = np.zeros(Bw, dtype=bool)
     hacc = np.ones(Bw)
     erracc = np.ones(Bw)
+    stuck = np.zeros(Bw, dtype=np.int64)  # consecutive steps below the absolute step floor
     ident = np.eye(n)
 
     while idx.size:
@@ -530,7 +535,10 @@ def _integrate_segment(
         # Underflow as in Hairer's rodas.f: the step no longer changes t. Relative to |t|
         # only, so a member starting at t = 0 may take the tiny first steps a very fast
         # (but finite) rate needs, as LSODA does.
-        tiny = ~(h > 10 * _UROUND * np.abs(t))
+        # A member that stays below 10 eps days (at t <= 1) for MAX_TINY_STEPS steps makes no
+        # progress either: it fails then, not after max_steps.
+        stuck = np.where(h < 10 * _UROUND * np.maximum(np.abs(t), 1.0), stuck + 1, 0)
+        tiny = ~(h > 10 * _UROUND * np.abs(t)) | (stuck > MAX_TINY_STEPS)
         over = nsteps[idx] >= max_steps
         for j in np.nonzero((tiny | over) & ~done)[0]:
             if okm[idx[j]]:
@@ -552,6 +560,7 @@ def _integrate_segment(
             idx, t, yw, h = idx[keep], t[keep], yw[:, keep], h[keep]
             Pw = Pw[:, keep]
             first, reject_last, hacc, erracc = first[keep], reject_last[keep], hacc[keep], erracc[keep]
+            stuck = stuck[keep]
         if idx.size:
             f0 = f(t, yw, Pw)
     return y_end, out, okm, msgs, nsteps, nrej, scale, h_end
