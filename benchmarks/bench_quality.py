@@ -14,10 +14,10 @@ Two measurements, each printed with its ratio to the baseline:
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
 import numpy as np
+from bench_inflammation import median_time  # the same timing rule as the other benchmarks
 
 import bonemodel as bm
 from bonemodel import scenarios as S
@@ -33,16 +33,6 @@ SCENARIOS = {
     "type 2 diabetes": S.type2_diabetes,
 }
 SWEEP_PARAMS = {"a_RA": (1.5, 4.0), "c_OPG": (0.03, 0.15, "log"), "k_perf": (0.05, 0.2, "log")}
-
-
-def median_time(fn, repeat: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def sweep_time(model, n: int, params: dict) -> tuple[float, float, str]:
