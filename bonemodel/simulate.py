@@ -500,6 +500,12 @@ def steady_state(
         )
     eig = np.linalg.eigvals(J) if free.size else np.zeros(0)
     f = rhs_s(x)
+    undefined = [n for n, v in zip(compiled.state_names, f.tolist()) if math.isnan(v)]
+    if undefined:  # an accumulator's rate, not part of the root, can still be 0/0 there
+        raise SolverError(
+            f"at the steady state {dict(zip(compiled.state_names, x.tolist()))} of '{model.name}' the rate of "
+            f"{undefined} is NaN (undefined for these parameter values, e.g. 0/0); check the parameters"
+        )
     stability = classify(eig)
     return SteadyState(
         values=dict(zip(compiled.state_names, x.tolist())),

@@ -456,3 +456,9 @@ def test_bools_in_a_model_definition_are_refused():
         Model("toy", (State("x", True),), params, {"x": -k * sp.Symbol("x")})
     with pytest.raises(ModelError, match="default of input 'u' must be a number"):
         Model("toy", (State("x", 1.0),), params, {"x": -k * sp.Symbol("x")}, inputs=(Input("u", True),))
+
+
+def test_steady_state_with_an_undefined_accumulator_rate_is_not_a_success():
+    # found by the fuzz test: residual NaN in a returned SteadyState (dz/dt is 0/0 at x1 = x2 = 0)
+    with pytest.raises(SolverError, match=r"the rate of \['z'\] is NaN"):
+        bm.steady_state("komarova2003", {"alpha1": 0.0, "alpha2": 0.0}, guess={"x1": 0.0})
