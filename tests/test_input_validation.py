@@ -462,3 +462,24 @@ def test_steady_state_with_an_undefined_accumulator_rate_is_not_a_success():
     # found by the fuzz test: residual NaN in a returned SteadyState (dz/dt is 0/0 at x1 = x2 = 0)
     with pytest.raises(SolverError, match=r"the rate of \['z'\] is NaN"):
         bm.steady_state("komarova2003", {"alpha1": 0.0, "alpha2": 0.0}, guess={"x1": 0.0})
+
+
+def test_solve_ivp_methods_stop_at_a_budget_instead_of_running_forever():
+    # solve_ivp has no step limit: Radau on a member stuck at tiny steps ran for hours
+    from bonemodel.compile import compile_model
+    from bonemodel.solvers.batch import initial_states
+    from bonemodel.solvers.scipy_path import integrate_segment
+
+    c = compile_model(bm.load_model("komarova2003"))
+    p = c.vector({"alpha1": 1e20})
+    y0 = initial_states(c, p[:, None])[:, 0]
+    seg = integrate_segment(
+        c, p, y0, np.array([0.0, 30.0]), method="Radau", rtol=1e-6, atol=1e-10, max_steps=100
+    )
+    assert not seg.ok and "more than 300 evaluations of the right-hand side" in seg.message
+
+
+def test_solve_ivp_stopping_before_its_first_step_is_a_failed_run():
+    # solve_ivp then returns empty lists, which simulate met with an AttributeError
+    sol = bm.simulate("komarova2003", 30.0, params={"g21": 1e20}, method="BDF", raise_on_failure=False)
+    assert sol.status == "failed" and "Required step size" in sol.message and sol.t.tolist() == [0.0]

@@ -58,7 +58,7 @@ def integrate_segment(
         except (ArithmeticError, ValueError, TypeError):
             pass
         return _odeint(lambda y, t: rhs(t, y), lambda y, t: jac(t, y), y0, times, rtol, atol, max_steps)
-    return _ivp(rhs, jac, y0, times, method, rtol, atol)
+    return _ivp(rhs, jac, y0, times, method, rtol, atol, max_evaluations=3 * max_steps)
 
 
 def _start_failure(compiled, rhs, jac, times, y0, rtol, atol) -> SegmentResult | None:
@@ -137,11 +137,19 @@ def _odeint(f, jac, y0, times, rtol, atol, max_steps) -> SegmentResult:
     return SegmentResult(times[:good], y[:good].T, False, message, int(info["nst"][good - 1]) if good else 0)
 
 
-def _ivp(rhs, jac_fn, y0, times, method, rtol, atol) -> SegmentResult:
+class _OverBudget(Exception):
+    """Raised inside solve_ivp, which has no step limit of its own, to stop a run that crawls."""
+
+
+def _ivp(rhs, jac_fn, y0, times, method, rtol, atol, *, max_evaluations: int) -> SegmentResult:
     last_t = [float(times[0])]
+    calls = [0]
 
     def f(t, y):
         last_t[0] = t
+        calls[0] += 1
+        if calls[0] > max_evaluations:
+            raise _OverBudget
         return rhs(t, y)
 
     def jac(t, y):
@@ -153,10 +161,19 @@ def _ivp(rhs, jac_fn, y0, times, method, rtol, atol) -> SegmentResult:
             sol = solve_ivp(
                 f, (times[0], times[-1]), y0, method=method, t_eval=times, rtol=rtol, atol=atol, **kwargs
             )
+    except _OverBudget:
+        message = (
+            f"solve_ivp {method} stopped near t = {last_t[0]:g} days: more than {max_evaluations} "
+            "evaluations of the right-hand side were needed (the problem may be singular or too stiff)"
+        )
+        return SegmentResult(times[:1], np.asarray(y0, dtype=float)[:, None], False, message, max_evaluations)
     except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
         # e.g. a NaN Jacobian reaching the LU factorisation: nothing of this segment is usable
         message = f"solve_ivp {method} stopped near t = {last_t[0]:g} days: {type(exc).__name__}: {exc}"
         return SegmentResult(times[:1], np.asarray(y0, dtype=float)[:, None], False, message, 0)
+    if len(sol.t) == 0:  # stopped before its first step: solve_ivp then returns empty lists
+        message = f"solve_ivp {method} stopped near t = {last_t[0]:g} days: {sol.message}"
+        return SegmentResult(times[:1], np.asarray(y0, dtype=float)[:, None], False, message, int(sol.nfev))
     finite = np.all(np.isfinite(sol.y), axis=0)
     if not finite.all():
         cut = int(np.argmin(finite))
