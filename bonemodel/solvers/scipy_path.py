@@ -191,7 +191,8 @@ def negative_state(compiled: CompiledModel, y: np.ndarray, rtol: float, atol) ->
     if y.size == 0 or y.min() >= 0:
         return None
     scale = np.max(np.abs(y), axis=1, keepdims=True)
-    limit = -(100 * np.asarray(atol).reshape(-1, 1) + 1e-3 * rtol * scale)
+    with np.errstate(over="ignore"):  # states near the largest double: the limit is -inf, fine
+        limit = -(100 * np.asarray(atol).reshape(-1, 1) + 1e-3 * rtol * scale)
     bad = (y < limit) & compiled.nonnegative[:, None]
     if not bad.any():
         return None
