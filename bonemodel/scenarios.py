@@ -17,7 +17,13 @@ Conditions: :func:`healthy`, :func:`menopause`, :func:`ageing`, :func:`rheumatoi
 :func:`low_grade_inflammation`, :func:`metabolic_syndrome`, :func:`type2_diabetes`,
 :func:`dietary_calcium`. Interventions: :func:`omega3`, :func:`resistance_training`,
 :func:`polyphenols`, :func:`vitamin_d`, :func:`magnesium`, :func:`calcium`,
-:func:`metabolic_improvement`, :func:`anti_tnf`.
+:func:`metabolic_improvement`, :func:`anti_tnf`. Drugs: :func:`denosumab`, :func:`alendronate`,
+:func:`zoledronate`, :func:`teriparatide`, :func:`romosozumab`, :func:`glucocorticoid`,
+:func:`methotrexate`. Doses fall at ``start_day + k every_days`` while before ``stop_day`` (None:
+to the end of the run, taken as ``DOSING_HORIZON`` days); sequences combine with ``+``::
+
+    sc = romosozumab(stop_day=365) + denosumab(start_day=365)
+    sc = denosumab(stop_day=2 * 365) + zoledronate(start_day=2 * 365, stop_day=2 * 365 + 1)
 """
 
 from __future__ import annotations
@@ -36,22 +42,29 @@ __all__ = [
     "Scenario",
     "Window",
     "ageing",
+    "alendronate",
     "anti_tnf",
     "calcium",
     "combine",
+    "denosumab",
     "dietary_calcium",
+    "glucocorticoid",
     "healthy",
     "low_grade_inflammation",
     "magnesium",
     "menopause",
     "metabolic_improvement",
     "metabolic_syndrome",
+    "methotrexate",
     "omega3",
     "polyphenols",
     "resistance_training",
     "rheumatoid_arthritis",
+    "romosozumab",
+    "teriparatide",
     "type2_diabetes",
     "vitamin_d",
+    "zoledronate",
 ]
 
 RA_ACTIVITY = {"low": 0.25, "moderate": 0.5, "high": 1.0}
@@ -398,6 +411,161 @@ def anti_tnf(
     )
 
 
+# ------------------------------------------------------------------------------------- drugs
+DOSING_HORIZON = 40 * 365.25
+"""Days of dosing when a drug has no ``stop_day`` (longer than any simulation; the scenario
+windows beyond a run's end are never reached, so they cost nothing)."""
+
+INJECTION_DAYS = 1.0 / 96
+"""Length of one injection or infusion window (15 minutes): short against every drug's
+absorption and distribution, long enough for the integrator to see."""
+
+
+def _dose(fn: str, label: str, value: object) -> float:
+    """A dose: a finite real number > 0."""
+    dose = _checks.real(value, f"{fn}: {label}", ScenarioError, low=0.0)
+    if not dose > 0:
+        raise ScenarioError(f"{fn}: {label} must be > 0, got {dose:g}; leave the drug out for no dose")
+    return dose
+
+
+def _dosing(
+    fn: str,
+    target: str,
+    dose: float,
+    every_days: float,
+    start_day: float,
+    stop_day: float | None,
+    *,
+    window: float = INJECTION_DAYS,
+) -> tuple[Window, ...]:
+    """Doses of ``dose`` (amount) at start_day + k every_days while before stop_day, each
+    delivered as a rate dose/window over ``window`` days."""
+    every = _checks.real(every_days, f"{fn}: every_days", ScenarioError)
+    if not every > 0:
+        raise ScenarioError(f"{fn}: every_days must be > 0, got {every:g}")
+    start, stop = _check_times(fn, start_day, stop_day)
+    end = start + DOSING_HORIZON if stop is None else stop
+    count = int(math.floor((end - start) / every - 1e-9)) + 1
+    if count > MAX_WINDOWS:
+        raise ScenarioError(
+            f"{fn}: {count:,} doses from day {start:g} to {end:g} are more than {MAX_WINDOWS:,}; "
+            "shorten the course or lengthen every_days"
+        )
+    width = min(window, every)
+    return tuple(
+        Window(target, start + k * every, start + k * every + width, dose / width) for k in range(count)
+    )
+
+
+def denosumab(
+    dose_mg: float = 60.0, every_days: float = 182.5, start_day: float = 0.0, stop_day: float | None = None
+) -> Scenario:
+    """Denosumab ``dose_mg`` s.c. every ``every_days`` (Prolia: 60 mg every 6 months)."""
+    dose = _dose("denosumab", "dose_mg", dose_mg)
+    ws = _dosing("denosumab", "denosumab_rate", dose, every_days, start_day, stop_day)
+    return Scenario(
+        f"denosumab {dose:g} mg",
+        {},
+        ws,
+        f"denosumab {dose:g} mg s.c. every {every_days:g} days {_when(start_day, stop_day)}",
+    )
+
+
+def alendronate(mg_week: float = 70.0, start_day: float = 0.0, stop_day: float | None = None) -> Scenario:
+    """Oral alendronate ``mg_week`` (70 mg once weekly, or 10 mg daily).
+
+    Given as its average daily rate while on treatment: plasma alendronate is gone within hours,
+    and what acts is the drug bound to bone, which integrates doses over months.
+    """
+    mg_week = _dose("alendronate", "mg_week", mg_week)
+    return _set(
+        f"alendronate {mg_week:g} mg/week",
+        {"alendronate_rate": mg_week / 7.0},
+        start_day,
+        stop_day,
+        f"alendronate {mg_week:g} mg/week orally {_when(start_day, stop_day)}",
+    )
+
+
+def zoledronate(
+    dose_mg: float = 5.0, every_days: float = 365.25, start_day: float = 0.0, stop_day: float | None = None
+) -> Scenario:
+    """Zoledronate ``dose_mg`` i.v. (15-minute infusion) every ``every_days`` (Reclast: 5 mg yearly)."""
+    dose = _dose("zoledronate", "dose_mg", dose_mg)
+    ws = _dosing("zoledronate", "zoledronate_rate", dose, every_days, start_day, stop_day)
+    return Scenario(
+        f"zoledronate {dose:g} mg",
+        {},
+        ws,
+        f"zoledronate {dose:g} mg i.v. every {every_days:g} days {_when(start_day, stop_day)}",
+    )
+
+
+def teriparatide(
+    ug_day: float = 20.0,
+    start_day: float = 0.0,
+    stop_day: float | None = None,
+    *,
+    continuous: bool = False,
+) -> Scenario:
+    """Teriparatide ``ug_day`` s.c. once daily (Forteo: 20 ug/day; the label limits use to 2 years).
+
+    ``continuous=True`` gives the same daily dose as a constant s.c. infusion instead (the
+    catabolic pattern of clinical target D6). Without ``stop_day`` daily injections run for two
+    years (each is an integrator restart).
+    """
+    dose = _dose("teriparatide", "ug_day", ug_day)
+    continuous = _checks.flag(continuous, "teriparatide: continuous", ScenarioError)
+    start, stop = _check_times("teriparatide", start_day, stop_day)
+    if continuous:
+        return _set(
+            f"teriparatide {dose:g} ug/day infusion",
+            {"teriparatide_rate": dose},
+            start,
+            stop,
+            f"teriparatide {dose:g} ug/day as a continuous infusion {_when(start, stop)}",
+        )
+    end = start + 2 * 365.25 if stop is None else stop
+    ws = _dosing("teriparatide", "teriparatide_rate", dose, 1.0, start, end)
+    return Scenario(
+        f"teriparatide {dose:g} ug/day", {}, ws, f"teriparatide {dose:g} ug s.c. daily {_when(start, end)}"
+    )
+
+
+def romosozumab(mg_month: float = 210.0, start_day: float = 0.0, stop_day: float | None = None) -> Scenario:
+    """Romosozumab ``mg_month`` s.c. monthly (Evenity: 210 mg for 12 months)."""
+    dose = _dose("romosozumab", "mg_month", mg_month)
+    ws = _dosing("romosozumab", "romosozumab_rate", dose, 365.25 / 12, start_day, stop_day)
+    return Scenario(
+        f"romosozumab {dose:g} mg/month",
+        {},
+        ws,
+        f"romosozumab {dose:g} mg s.c. monthly {_when(start_day, stop_day)}",
+    )
+
+
+def glucocorticoid(mg_day: float = 7.5, start_day: float = 0.0, stop_day: float | None = None) -> Scenario:
+    """Oral glucocorticoid at ``mg_day`` prednisolone-equivalent (daily dosing as a steady exposure:
+    prednisolone's half-life is 2-4 hours, its bone effects last days)."""
+    dose = _dose("glucocorticoid", "mg_day (prednisolone-equivalent)", mg_day)
+    return _set(
+        f"glucocorticoid {dose:g} mg/day",
+        {"gc_dose": dose},
+        start_day,
+        stop_day,
+        f"prednisolone-equivalent {dose:g} mg/day {_when(start_day, stop_day)}",
+    )
+
+
+def methotrexate(start_day: float = 0.0, stop_day: float | None = None) -> Scenario:
+    """Methotrexate (a conventional DMARD, weekly 15-25 mg): lowers RA disease activity, no
+    direct bone action."""
+    return _set(
+        "methotrexate", {"mtx": 1.0}, start_day, stop_day, f"methotrexate {_when(start_day, stop_day)}"
+    )
+
+
 REGISTRY: dict[str, Callable[[], Scenario]] = {
     "healthy": healthy,
     "menopause": menopause,
@@ -416,5 +584,12 @@ REGISTRY: dict[str, Callable[[], Scenario]] = {
     "metabolic_improvement": metabolic_improvement,
     "anti_tnf": anti_tnf,
     "ra_anti_tnf": lambda: rheumatoid_arthritis("high") + anti_tnf(),
+    "denosumab": denosumab,
+    "alendronate": alendronate,
+    "zoledronate": zoledronate,
+    "teriparatide": teriparatide,
+    "romosozumab": romosozumab,
+    "glucocorticoid": glucocorticoid,
+    "methotrexate": methotrexate,
 }
 """Scenario name -> zero-argument constructor (each function's defaults), for ``bonemodel simulate``."""

@@ -42,6 +42,8 @@ DEPENDS = {
     "mineral": {"sites"},
     "outputs": {"sites"},
     "quality": {"sites"},
+    "methotrexate": {"cytokines"},
+    "romosozumab": {"mechanical"},
 }
 
 

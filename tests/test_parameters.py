@@ -7,7 +7,8 @@ import pytest
 from bonemodel.errors import ParameterError, ParameterFileError
 from bonemodel.parameters import load_parameters, parameters_dir, parse_parameters, reference_keys
 
-SHIPPED = sorted(p.stem for p in parameters_dir().glob("*.toml"))
+DATA_FILES = {"drug_pk_published"}  # published numbers to check against, not parameter files
+SHIPPED = sorted(p.stem for p in parameters_dir().glob("*.toml") if p.stem not in DATA_FILES)
 
 
 def test_some_parameter_files_are_shipped():

@@ -7,13 +7,20 @@ subset can be switched on, in the canonical order below)::
     cytokines   TNF-alpha, IL-1beta, IL-6 (NF-kB), CRP
     resolution  pro-resolving mediators from omega-3          (needs cytokines)
     antitnf     anti-TNF antibody PK, neutralises TNF          (needs cytokines)
+    methotrexate  conventional DMARD: lowers RA activity       (needs cytokines)
     couplings   cytokines -> RANKL, OPG, osteoclasts, osteoblasts (needs cytokines)
     estrogen    menopause: RANKL, OPG, osteoclast lifespan, T-cell cytokines
+    precursors  osteoclast-precursor pool (fills while RANKL is blocked)
     sites       trabecular/cortical compartments, spine/hip mixes, clinical time scales
     mineral     osteoid, primary/secondary mineralisation, calcium/vitamin D/magnesium, PTH (needs sites)
     metabolic   insulin resistance, glycaemia -> ROS, AGEs
     mechanical  loading -> osteocyte sclerostin (mechanostat)
+    denosumab   anti-RANKL antibody PK/PD
+    bisphosphonates  alendronate, zoledronate: plasma, bone-bound drug, osteoclast action
+    teriparatide  PTH 1-34 PK; PTH's catabolic and anabolic arms
+    romosozumab anti-sclerostin antibody PK/PD                 (needs mechanical)
     quality     tissue mineral density, trabecular perforation, matrix AGEs -> strength (needs sites)
+    glucocorticoid  prednisolone-equivalent dose: osteoblasts, RANKL, quality, inflammation
     outputs     clinical observables and the fracture-risk index (needs sites)
 
 With ``modules=()`` the model is Pivonka 2008 itself (same equations, parameters, states).
@@ -39,29 +46,43 @@ from ...model import Model
 from .. import pivonka2008
 from . import (
     antitnf,
+    bisphosphonates,
     couplings,
     cytokines,
+    denosumab,
     estrogen,
+    glucocorticoid,
     mechanical,
     metabolic,
+    methotrexate,
     mineral,
     outputs,
+    precursors,
     quality,
     resolution,
+    romosozumab,
     sites,
+    teriparatide,
 )
 
 MODULES = {
     "cytokines": cytokines,
     "resolution": resolution,
     "antitnf": antitnf,
+    "methotrexate": methotrexate,
     "couplings": couplings,
     "estrogen": estrogen,
+    "precursors": precursors,
     "sites": sites,
     "mineral": mineral,
     "metabolic": metabolic,
     "mechanical": mechanical,
+    "denosumab": denosumab,
+    "bisphosphonates": bisphosphonates,
+    "teriparatide": teriparatide,
+    "romosozumab": romosozumab,
     "quality": quality,
+    "glucocorticoid": glucocorticoid,
     "outputs": outputs,
 }
 """Module name -> Python module with ``module(model) -> Module``, in the order they are applied."""
@@ -104,8 +125,9 @@ def build(modules: Iterable[str] | None = None) -> Model:
         model,
         name="inflammation",
         description=(
-            "Inflammation-bone model: the Pivonka 2008 core extended with cytokines, resolution, anti-TNF, "
-            f"estrogen, metabolic, mechanical and mineral modules ({label})."
+            "Inflammation-bone model: the Pivonka 2008 core extended with cytokines, resolution, "
+            "estrogen, metabolic, mechanical, mineral, bone-quality and drug modules "
+            f"({label})."
         ),
         default_t_end=3652.5,
         outputs=_named_outputs(model),

@@ -10,6 +10,15 @@ values to copy into ``parameters/inflammation_*.toml`` and the targets table.
 
     python -m bonemodel.models.inflammation.calibrate [--starts 1] [--seed 1] [--max-nfev 200]
     python -m bonemodel.models.inflammation.calibrate --profile c_RANKL_syn --values 0.001,0.1,0.3,1
+    python -m bonemodel.models.inflammation.calibrate --stage pk       # drug PK to the labels
+    python -m bonemodel.models.inflammation.calibrate --stage drugs    # each drug's PD, core fixed
+
+Stages, in order: ``core`` fits the disease and lifestyle gains (:data:`CALIBRATED`) to the
+targets of stage "core"; ``pk`` fits each drug's absorption, volume and elimination to its
+label's Cmax, tmax and half-life (``parameters/drug_pk_published.toml``); ``drugs`` fits each
+drug's PD parameters (:data:`DRUG_CALIBRATED`) to that drug's targets with everything else held
+at the file values. The drugs do not act in the core targets (their doses are 0 there), so the
+stages do not undo each other.
 """
 
 from __future__ import annotations
@@ -52,6 +61,47 @@ CALIBRATED: dict[str, tuple[float, float, str]] = {
 }
 """Parameter -> (lower, upper, parameter file module): the gains no measurement fixes."""
 
+DRUG_CALIBRATED: dict[str, dict[str, tuple[float, float, str]]] = {
+    "denosumab": {"IC50_dmab": (0.002, 2.0, "denosumab")},
+    "bisphosphonates": {
+        "EC50_aln": (0.1, 100.0, "bisphosphonates"),
+        "EC50_zol": (0.001, 20.0, "bisphosphonates"),
+        "i_res": (0.3, 0.95, "bisphosphonates"),
+        "a_apop": (0.05, 5.0, "bisphosphonates"),
+    },
+    "teriparatide": {
+        "g_A": (0.1, 30.0, "teriparatide"),
+        "c_A_RANKL": (0.01, 5.0, "teriparatide"),
+        "K_A": (2.0, 8.0, "teriparatide"),
+    },
+    "romosozumab": {
+        "EC50_romo": (0.01, 30.0, "romosozumab"),
+        "k_use": (0.001, 0.2, "romosozumab"),
+    },
+    "glucocorticoid": {
+        "ED50_GC": (1.0, 40.0, "glucocorticoid"),
+        "g_OBu": (0.01, 5.0, "glucocorticoid"),
+        "g_apop": (0.01, 5.0, "glucocorticoid"),
+        "q_GC": (0.01, 2.0, "glucocorticoid"),
+    },
+}
+"""Drug stage -> its PD parameters (fitted to the targets of that stage, the core held fixed)."""
+
+PK_CALIBRATED: dict[str, dict[str, tuple[float, float, str]]] = {
+    "denosumab": {
+        "ka_dmab": (0.05, 1.0, "denosumab"),
+        "V_dmab": (1.5, 8.0, "denosumab"),
+        "kel_dmab": (0.005, 0.1, "denosumab"),
+    },
+    "romosozumab": {
+        "ka_romo": (0.05, 2.0, "romosozumab"),
+        "V_romo": (2.0, 15.0, "romosozumab"),
+        "kel_romo": (0.0005, 0.2, "romosozumab"),
+    },
+    "teriparatide": {"ka_tptd": (4.0, 60.0, "teriparatide")},
+}
+"""Drug -> the PK parameters fitted to its label's Cmax, tmax and half-life."""
+
 CENTRE_WEIGHT = 0.15
 """Weight of the pull towards a finite band's centre (in band widths)."""
 MISS_WEIGHT = 30.0
@@ -76,14 +126,26 @@ class Calibration:
         """The fitted values as lines to paste into each parameter file."""
         lines = []
         for name, value in self.values.items():
-            module = CALIBRATED[name][2]
+            module = _module_of(name)
             lines.append(f"parameters/inflammation_{module}.toml  [parameters.{name}]  value = {value:.6g}")
         return "\n".join(lines)
 
 
-def _residuals(table: pd.DataFrame) -> np.ndarray:
+def _fitted(stage: str) -> list:
+    """The targets a stage fits to."""
+    return [t for t in TARGETS if t.calibrated and t.stage == stage]
+
+
+def _module_of(name: str) -> str:
+    for spec in (CALIBRATED, *DRUG_CALIBRATED.values(), *PK_CALIBRATED.values()):
+        if name in spec:
+            return spec[name][2]
+    raise KeyError(name)
+
+
+def _residuals(table: pd.DataFrame, targets: list | None = None) -> np.ndarray:
     out = []
-    for t, (_, row) in zip([t for t in TARGETS if t.calibrated], table.iterrows()):
+    for t, (_, row) in zip(targets or _fitted("core"), table.iterrows()):
         value = row["ours"]
         finite = math.isfinite(t.low) and math.isfinite(t.high)
         width = (t.high - t.low) if finite else max(abs(t.low if math.isfinite(t.low) else t.high), 1.0)
@@ -106,21 +168,28 @@ def calibrate(
     starts: int = 1,
     seed: int = 1,
     max_nfev: int = 200,
+    stage: str = "core",
 ) -> Calibration:
-    """Fit the calibrated parameters to the targets' bands (reproducible: seeded, deterministic)."""
+    """Fit the calibrated parameters to the targets' bands (reproducible: seeded, deterministic).
+
+    ``stage`` chooses the targets ("core" or a drug stage of :data:`DRUG_CALIBRATED`, whose
+    parameters are then the default ``parameters``).
+    """
     if model is None:
         from ...models import load_model
 
         model = load_model("inflammation")
-    spec = CALIBRATED if parameters is None else parameters
+    default = CALIBRATED if stage == "core" else DRUG_CALIBRATED[stage]
+    spec = default if parameters is None else parameters
     names = list(spec)
     lo = np.log([spec[n][0] for n in names])
     hi = np.log([spec[n][1] for n in names])
-    ids = [t.id for t in TARGETS if t.calibrated]
+    fitted = _fitted(stage)
+    ids = [t.id for t in fitted]
 
     def fun(z: np.ndarray) -> np.ndarray:
         values = dict(zip(names, np.exp(z)))
-        return _residuals(evaluate(model, values, ids=ids))
+        return _residuals(evaluate(model, values, ids=ids), fitted)
 
     x0 = np.clip(np.log([model.parameters[n].value for n in names]), lo + 1e-9, hi - 1e-9)
     rng = np.random.default_rng(seed)
@@ -135,7 +204,9 @@ def calibrate(
         if best is None or res.cost < best.cost:
             best = res
     values = {n: float(v) for n, v in zip(names, np.exp(best.x))}
-    table = evaluate(model, values)
+    table = evaluate(
+        model, values, ids=None if stage == "core" else [t.id for t in TARGETS if t.stage == stage]
+    )
     return Calibration(values, table, float(best.cost), nfev, time.perf_counter() - began, str(best.message))
 
 
@@ -160,7 +231,7 @@ def profile(
     for value in values:
         fixed = model.with_parameters(model.parameters.with_values({name: value}))
         cal = calibrate(fixed, parameters=rest, max_nfev=max_nfev)
-        calibrated = cal.table[[t.calibrated for t in TARGETS]]
+        calibrated = cal.table[[t.calibrated and t.stage == "core" for t in TARGETS]]
         rows.append(
             {
                 "parameter": name,
@@ -171,6 +242,65 @@ def profile(
             }
         )
     return pd.DataFrame(rows)
+
+
+PK_WEIGHTS = {"cmax": 1.0, "tmax": 1.0, "t_half": 1.0}
+"""The descriptors the PK fit uses (where published)."""
+
+PK_DEFAULT_SPREAD = math.log(1.25)
+"""Log-scale half-width taken for a descriptor published without its variability."""
+
+
+def _spread(pk, entry: dict, key: str) -> float:
+    """Half the log-width of the published spread (range, SD or CI) of a descriptor: each residual
+    is measured in units of the published variability."""
+    try:
+        low, high = pk.published_value(entry, key, "_low"), pk.published_value(entry, key, "_high")
+    except KeyError:
+        return PK_DEFAULT_SPREAD
+    return 0.5 * math.log(high / low)
+
+
+def _has(pk, entry: dict, key: str) -> bool:
+    try:
+        pk.published_value(entry, key)
+    except KeyError:
+        return False
+    return True
+
+
+def _has(pk, entry: dict, key: str) -> bool:
+    try:
+        pk.published_value(entry, key)
+    except KeyError:
+        return False
+    return True
+
+
+def calibrate_pk(drug: str, model: Model | None = None, *, max_nfev: int = 100) -> dict[str, float]:
+    """Fit one drug's PK parameters (:data:`PK_CALIBRATED`) to its label's Cmax, tmax, half-life."""
+    from . import pk
+
+    if model is None:
+        from ...models import load_model
+
+        model = load_model("inflammation")
+    spec = PK_CALIBRATED[drug]
+    names = list(spec)
+    lo = np.log([spec[n][0] for n in names])
+    hi = np.log([spec[n][1] for n in names])
+    want = pk.published()[drug]
+    keys = [k for k in PK_WEIGHTS if _has(pk, want, k)]
+
+    def fun(z: np.ndarray) -> np.ndarray:
+        ours = pk.profiles(model, dict(zip(names, np.exp(z))), drugs=[drug])[drug]
+        return np.array(
+            [math.log(ours[k] / pk.published_value(want, k)) / _spread(pk, want, k) for k in keys]
+        )
+
+    x0 = np.clip(np.log([model.parameters[n].value for n in names]), lo + 1e-9, hi - 1e-9)
+    res = least_squares(fun, x0, bounds=(lo, hi), method="trf", diff_step=1e-3, max_nfev=max_nfev)
+    return {n: float(v) for n, v in zip(names, np.exp(res.x))}
 
 
 def main(argv=None) -> None:
@@ -184,14 +314,34 @@ def main(argv=None) -> None:
         "--profile", metavar="NAME", help="profile one calibrated parameter instead of fitting"
     )
     parser.add_argument("--values", default="", help="comma-separated values for --profile")
+    parser.add_argument(
+        "--stage",
+        default="core",
+        choices=["core", "pk", "drugs", *DRUG_CALIBRATED],
+        help="what to fit: the core gains, the drugs' PK, every drug's PD, or one drug's PD",
+    )
     args = parser.parse_args(argv)
+    pd.set_option("display.width", 200)
+    if args.stage == "pk":
+        for drug in PK_CALIBRATED:
+            for name, value in calibrate_pk(drug, max_nfev=args.max_nfev).items():
+                print(
+                    f"parameters/inflammation_{_module_of(name)}.toml  [parameters.{name}]  value = {value:.6g}"
+                )
+        return
+    if args.stage != "core":
+        for stage in DRUG_CALIBRATED if args.stage == "drugs" else [args.stage]:
+            cal = calibrate(stage=stage, starts=args.starts, seed=args.seed, max_nfev=args.max_nfev)
+            print(f"# {stage}: cost {cal.cost:.4g} after {cal.nfev} evaluations, {cal.seconds:.1f} s")
+            print(cal.toml_snippets())
+            print(cal.table[["id", "low", "high", "ours", "met", "missed_by"]].to_string(index=False))
+        return
     if args.profile:
         values = [float(v) for v in args.values.split(",") if v.strip()]
         pd.set_option("display.width", 200)
         print(profile(args.profile, values, max_nfev=args.max_nfev).to_string(index=False))
         return
     cal = calibrate(starts=args.starts, seed=args.seed, max_nfev=args.max_nfev)
-    pd.set_option("display.width", 200)
     print(f"cost {cal.cost:.4g} after {cal.nfev} evaluations, {cal.seconds:.1f} s ({cal.message})\n")
     print("values to put in the parameter files:")
     print(cal.toml_snippets())

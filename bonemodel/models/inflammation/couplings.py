@@ -6,7 +6,7 @@ falling responses up(x, g) = (1 + g x)/(1 + g), down(x, g) = (1 + g)/(1 + g x)::
     R = (T + I1 + w_R6 I6) / (2 + w_R6)                 (RANKL-inducing index)
     P_RANKL    <- P_RANKL up(R, c_RANKL)                 RANKL expression (osteoblast lineage,
                                                          osteocytes) under circulating cytokines
-    P_RANKL    <- P_RANKL (1 + c_RANKL_syn ra_activity TNF_free/TNF)
+    P_RANKL    <- P_RANKL (1 + c_RANKL_syn ra_activity_eff TNF_free/TNF)
                                                          RANKL of RA synovial fibroblasts and T cells
     P_OPG      <- P_OPG down(R, c_OPG)                   lower OPG/RANKL ratio
     diff_OCp   <- diff_OCp up(T, c_OCp_TNF)              TNF acts with RANKL on OC precursors
@@ -46,7 +46,7 @@ def module(model: Model) -> Module:
         "P_RANKL": lambda e: (
             e
             * up(S("rankl_index"), S("c_RANKL"))
-            * (1 + S("c_RANKL_syn") * S("ra_activity") * S("TNF_free") / S("TNF"))
+            * (1 + S("c_RANKL_syn") * S("ra_activity_eff") * S("TNF_free") / S("TNF"))
         ),
         "P_OPG": lambda e: e * down(S("rankl_index"), S("c_OPG")),
         "diff_OCp": lambda e: e * up(T, S("c_OCp_TNF")),

@@ -50,7 +50,8 @@ def module(model: Model) -> Module:
     eps = S("eps_act")
     activations = ("act_ra", "act_systemic", "act_ageing", "act_adipose", "act_estrogen", "act_oxidative")
     expressions = {
-        "act_ra": S("a_RA") * S("ra_activity"),
+        "ra_activity_eff": S("ra_activity"),  # disease activity after DMARDs (module 'methotrexate')
+        "act_ra": S("a_RA") * S("ra_activity_eff"),
         "act_systemic": S("systemic_activation"),
         "act_ageing": S("inflammaging"),
         "act_adipose": S("adipose_activation"),

@@ -4,9 +4,12 @@ osteocytes, whose sclerostin inhibits Wnt signalling (mechanostat, after Scheine
     Psi = (body_weight habitual_activity + w_train (training - train_acc)) / bmd_skel^n_strain   (1 = healthy)
     dtrain_acc/dt = k_acc (training - train_acc)                 (accommodation to a training programme)
     dScl/dt  = k_Scl (down(Psi, s_Scl) - Scl)                    (loading lowers sclerostin)
-    diff_OBu <- diff_OBu down(Scl, w_Wnt)                      (Wnt drives osteoblastogenesis)
-    P_OPG    <- P_OPG down(Scl, c_OPG_Scl)                      (Wnt/beta-catenin raises OPG)
-    P_RANKL  <- P_RANKL up(Scl, c_RANKL_Scl)                    (osteocyte RANKL)
+    diff_OBu <- diff_OBu down(scl_wnt, w_Wnt)                  (Wnt drives osteoblastogenesis)
+    P_OPG    <- P_OPG down(scl_free, c_OPG_Scl)                 (Wnt/beta-catenin raises OPG)
+    P_RANKL  <- P_RANKL up(scl_free, c_RANKL_Scl)               (osteocyte RANKL)
+
+``scl_wnt`` and ``scl_free`` are the sclerostin free to act (= Scl; an antibody lowers them,
+module 'romosozumab').
 
 Strain scales with load over stiffness (~ density^2), so lost bone raises the stimulus and
 closes the feedback (skeletal BMD bmd_skel from 'sites'; 1 without it). Bone cells accommodate to a
@@ -41,10 +44,14 @@ def module(model: Model) -> Module:
         )
         / bmd ** S("n_strain")
     }
+    # Sclerostin that is free to act (a neutralising antibody lowers it, module 'romosozumab'):
+    # on Wnt-driven osteoblastogenesis and on the osteocyte's OPG/RANKL.
+    expressions["scl_wnt"] = Scl
+    expressions["scl_free"] = Scl
     modify = {
-        "diff_OBu": lambda e: e * down(Scl, S("w_Wnt")),
-        "P_OPG": lambda e: e * down(Scl, S("c_OPG_Scl")),
-        "P_RANKL": lambda e: e * up(Scl, S("c_RANKL_Scl")),
+        "diff_OBu": lambda e: e * down(S("scl_wnt"), S("w_Wnt")),
+        "P_OPG": lambda e: e * down(S("scl_free"), S("c_OPG_Scl")),
+        "P_RANKL": lambda e: e * up(S("scl_free"), S("c_RANKL_Scl")),
     }
     return Module(
         NAME,

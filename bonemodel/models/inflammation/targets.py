@@ -62,6 +62,9 @@ class Target:
     compute: Callable[[_Runner], float]
     calibrated: bool = True
     """Whether calibrate.py fits to it (False: a check only)."""
+    stage: str = "core"
+    """Calibration stage that fits it: "core" (the disease and lifestyle model) or a drug module's
+    name (its PD parameters are fitted to its own targets, the core held fixed)."""
 
     def miss(self, value: float) -> float:
         """Signed distance outside the band (0 inside; negative below, positive above)."""
@@ -227,8 +230,8 @@ def _bmd_10y(r: _Runner, key: str, scenario: Scenario, name: str) -> float:
     return 100.0 * (_ten_years(r, key, scenario, name) - 1.0)
 
 
-def _t(id, scenario, observable, low, high, unit, source, compute, calibrated=True) -> Target:
-    return Target(id, scenario, observable, low, high, unit, source, compute, calibrated)
+def _t(id, scenario, observable, low, high, unit, source, compute, calibrated=True, stage="core") -> Target:
+    return Target(id, scenario, observable, low, high, unit, source, compute, calibrated, stage)
 
 
 _NUTRA = {
@@ -677,6 +680,21 @@ TARGETS: list[Target] = [
         _lifestyle_max,
     ),
     _t(
+        "L1_vs_denosumab",
+        "postmenopausal, each lifestyle intervention alone vs denosumab, 3 years",
+        "largest lifestyle spine gain / denosumab's (vs control)",
+        -math.inf,
+        1 / 3,
+        "x",
+        "T4 and T9: every lifestyle intervention gains less than one third of denosumab; both from the model",
+        lambda r: (
+            _lifestyle_max(r)
+            / _vs_control(r, "dmab_l1", sc.denosumab(start_day=TRIAL_START), "bmd_spine_rel", 3.0)
+        ),
+        calibrated=False,
+        stage="denosumab",
+    ),
+    _t(
         "C1_crp",
         "early active RA (high), at entry",
         "crp_mg_l",
@@ -708,6 +726,10 @@ TARGETS: list[Target] = [
     ),
 ]
 """Every target, in the order of clinical-targets.md."""
+
+from .drug_targets import DRUG_TARGETS  # noqa: E402  (they use the helpers above)
+
+TARGETS += DRUG_TARGETS
 
 BY_ID = {t.id: t for t in TARGETS}
 

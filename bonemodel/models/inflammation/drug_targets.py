@@ -1,0 +1,600 @@
+"""The drug targets of ``../shared/clinical-targets.md`` (T4, T6, T7, D1-D6) as data.
+
+Operationalisations (what a reader should know):
+
+* Trials in postmenopausal women start 5 years after the start of menopause (``TRIAL_START``),
+  as the lifestyle trials do; the placebo arm is the same woman without the drug (placebo arms
+  got calcium and vitamin D, which the model's reference diet already covers). "From baseline"
+  is the % change from the trial's start; "vs placebo" is the difference of the % changes (BMD,
+  % points) or the ratio of the values (markers, %).
+* Fracture relative risks of a trial are incidence ratios over its duration: the mean of the
+  hazard ratio (our ``fracture_rr_*``) over the trial against placebo's.
+* Glucocorticoid fracture risks (van Staa 2000) are for current use: 12 months of the dose in a
+  postmenopausal woman against the same woman without it; doses 1.5, 5 and 10 mg/day stand for
+  the < 2.5, 2.5-7.5 and >= 7.5 mg/day strata; the bands are +-20 % around the point estimates.
+* Targets marked ``calibrated=False`` are checks: above all what happens after a drug stops,
+  which must be a result of the model, not a fit.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ... import scenarios as sc
+from ...scenario import Scenario
+from .targets import RA_ENTRY, TRIAL_START, YEAR, Target, _pm, _Runner, _t
+
+MONTH = YEAR / 12
+
+
+def _from_start(r: _Runner, key: str, drug: Scenario, name: str, months: float, t_end: float) -> float:
+    """% change of ``name`` from the trial's start after ``months`` on ``drug``."""
+    return r.change(key, _pm(drug), t_end, name, TRIAL_START, TRIAL_START + months * MONTH)
+
+
+def _vs_placebo(
+    r: _Runner, key: str, drug: Scenario, name: str, months: float, t_end: float, ratio: bool = False
+) -> float:
+    """Drug vs placebo after ``months``: difference of % changes (BMD) or % ratio (markers)."""
+    t1 = TRIAL_START + months * MONTH
+    if ratio:
+        ours = r.at(key, _pm(drug), t_end, name, t1)
+        ctrl = r.at(f"placebo_{t_end:g}", _pm(), t_end, name, t1)
+        return 100.0 * (ours / ctrl - 1.0)
+    ours = r.change(key, _pm(drug), t_end, name, TRIAL_START, t1)
+    ctrl = r.change(f"placebo_{t_end:g}", _pm(), t_end, name, TRIAL_START, t1)
+    return ours - ctrl
+
+
+def _incidence_ratio(r: _Runner, key: str, drug: Scenario, name: str, years: float, t_end: float) -> float:
+    """Mean hazard ratio (fracture_rr_*) on the drug over the trial, over placebo's."""
+
+    def mean(sol) -> float:
+        t = sol.t
+        m = (t >= TRIAL_START) & (t <= TRIAL_START + years * YEAR)
+        return float(np.trapezoid(sol[name][m], t[m]) / (t[m][-1] - t[m][0]))
+
+    return mean(r.run(key, _pm(drug), t_end)) / mean(r.run(f"placebo_{t_end:g}", _pm(), t_end))
+
+
+# ---------------------------------------------------------------------------------- regimens
+_END3 = TRIAL_START + 3 * YEAR + 1.0
+_END5 = TRIAL_START + 5 * YEAR + 1.0
+_DMAB = sc.denosumab(start_day=TRIAL_START)
+_DMAB_24 = sc.denosumab(start_day=TRIAL_START, stop_day=TRIAL_START + 2 * YEAR - 1)
+_ALN = sc.alendronate(start_day=TRIAL_START)
+_ALN_5 = sc.alendronate(start_day=TRIAL_START, stop_day=TRIAL_START + 5 * YEAR)
+_ZOL = sc.zoledronate(start_day=TRIAL_START, stop_day=TRIAL_START + 3 * YEAR - 1)
+_TPTD_END = TRIAL_START + 19 * MONTH
+_TPTD = sc.teriparatide(start_day=TRIAL_START, stop_day=_TPTD_END)
+_TPTD_12 = sc.teriparatide(start_day=TRIAL_START, stop_day=TRIAL_START + YEAR)
+_TPTD_CONT = sc.teriparatide(start_day=TRIAL_START, stop_day=TRIAL_START + YEAR, continuous=True)
+_ROMO = sc.romosozumab(start_day=TRIAL_START, stop_day=TRIAL_START + YEAR - 1)
+_ROMO_DMAB = _ROMO + sc.denosumab(start_day=TRIAL_START + YEAR, stop_day=TRIAL_START + 2 * YEAR - 1)
+_GC_DOSES = {"low": 1.5, "medium": 5.0, "high": 10.0}
+_GC_RR = {
+    "hip": {"low": 0.99, "medium": 1.77, "high": 2.27},
+    "vertebral": {"low": 1.55, "medium": 2.59, "high": 5.18},
+}
+_RA_HIGH = sc.rheumatoid_arthritis("high") + sc.ageing()
+
+
+def _gc(dose: float, stop: float | None = None) -> Scenario:
+    return sc.glucocorticoid(dose, start_day=TRIAL_START, stop_day=stop)
+
+
+def _gc_rr(r: _Runner, site: str, level: str) -> float:
+    dose = _GC_DOSES[level]
+    name = f"fracture_rr_{site}"
+    t1 = TRIAL_START + YEAR
+    return r.at(f"gc_{level}", _pm(_gc(dose)), t1, name, t1) / r.at("placebo_gc", _pm(), t1, name, t1)
+
+
+def _gc_offset(r: _Runner) -> float:
+    """Share of the hip RR excess left 6 months after stopping a year of 10 mg/day."""
+    t_stop, t1 = TRIAL_START + YEAR, TRIAL_START + 1.5 * YEAR
+    on = r.at("gc_stop", _pm(_gc(10.0, t_stop)), t1, "fracture_rr_hip", t_stop)
+    on /= r.at("placebo_gc15", _pm(), t1, "fracture_rr_hip", t_stop)
+    off = r.at("gc_stop", _pm(_gc(10.0, t_stop)), t1, "fracture_rr_hip", t1)
+    off /= r.at("placebo_gc15", _pm(), t1, "fracture_rr_hip", t1)
+    return (off - 1.0) / (on - 1.0)
+
+
+_LAAN_WEEKS = ((8, 10.0), (4, 7.5), (4, 5.0), (4, 2.5))
+"""Laan 1993's taper: 10 mg/day prednisone reduced over 20 weeks (the steps are our reading)."""
+
+
+def _laan_taper() -> Scenario:
+    total, day = Scenario(), RA_ENTRY
+    for weeks, dose in _LAAN_WEEKS:
+        total = total + sc.glucocorticoid(dose, start_day=day, stop_day=day + 7 * weeks)
+        day += 7 * weeks
+    return total
+
+
+def _laan(r: _Runner, phase: str) -> float:
+    """Trabecular BMD change in active RA on the taper, RA alone subtracted (Laan's placebo arm)."""
+    t20, t44 = RA_ENTRY + 140.0, RA_ENTRY + 308.0
+    a, b = (RA_ENTRY, t20) if phase == "on" else (t20, t44)
+    ours = r.change("laan", _RA_HIGH + _laan_taper(), t44, "Min_trab", a, b)
+    base = r.change("laan_placebo", _RA_HIGH, t44, "Min_trab", a, b)
+    return ours - base
+
+
+def _dmab_off(r: _Runner, what: str) -> float:
+    """Denosumab 24 months then stopped (Bone 2011): spine BMD 24 months later, peak CTX after stopping."""
+    t_end = TRIAL_START + 4 * YEAR
+    sol = r.run("dmab_24", _pm(_DMAB_24), t_end)
+    if what == "bmd":
+        return _vs_placebo(r, "dmab_24", _DMAB_24, "bmd_spine_rel", 48.0, t_end)
+    t = sol.t
+    m = (t >= TRIAL_START + 2 * YEAR) & (t <= t_end)
+    base = sol.at("ctx_rel", TRIAL_START)
+    return 100.0 * (float(np.max(sol["ctx_rel"][m])) / base - 1.0)
+
+
+def _flex(r: _Runner) -> float:
+    """FLEX: hip BMD 5 years after stopping 5 years of alendronate minus continuing (points)."""
+    t_end = TRIAL_START + 10 * YEAR
+    t5, t10 = TRIAL_START + 5 * YEAR, t_end
+    stop = r.change("aln_5", _pm(_ALN_5), t_end, "bmd_hip_rel", t5, t10)
+    cont = r.change("aln_10", _pm(_ALN), t_end, "bmd_hip_rel", t5, t10)
+    return stop - cont
+
+
+def _romo_waning(r: _Runner) -> float:
+    """P1NP rise at 12 months over its rise at 1 month on romosozumab (FRAME: back near baseline)."""
+    t_end = TRIAL_START + 2 * YEAR
+    early = _from_start(r, "romo_dmab", _ROMO_DMAB, "p1np_rel", 1.0, t_end)
+    late = _from_start(r, "romo_dmab", _ROMO_DMAB, "p1np_rel", 11.5, t_end)
+    return late / early if early > 0 else math.nan
+
+
+def _romo_then_dmab(r: _Runner, name: str) -> float:
+    t_end = TRIAL_START + 2 * YEAR
+    seq = _from_start(r, "romo_dmab", _ROMO_DMAB, name, 24.0, t_end)
+    dmab = _from_start(r, "dmab_24", _DMAB_24, name, 24.0, TRIAL_START + 4 * YEAR)
+    return seq - dmab
+
+
+def _pth_pattern(r: _Runner, key: str, drug: Scenario) -> float:
+    return _vs_placebo(r, key, drug, "bmd_spine_rel", 12.0, TRIAL_START + YEAR)
+
+
+def _mtx(r: _Runner, where: str) -> float:
+    if where == "healthy":
+        t_end = TRIAL_START + 2 * YEAR
+        return _vs_placebo(r, "mtx_pm", sc.methotrexate(start_day=TRIAL_START), "bmd_spine_rel", 24.0, t_end)
+    t_end = RA_ENTRY + 2 * YEAR
+    return r.change(
+        "ra_mtx", _RA_HIGH + sc.methotrexate(start_day=RA_ENTRY), t_end, "bmd_spine_rel", RA_ENTRY, t_end
+    )
+
+
+def _d(id, scenario, observable, low, high, unit, source, compute, stage, calibrated=True) -> Target:
+    return _t(id, scenario, observable, low, high, unit, source, compute, calibrated, stage)
+
+
+DRUG_TARGETS: list[Target] = [
+    # ----------------------------------------------------------------- T4 / D1: denosumab
+    _d(
+        "T4_ctx_1m",
+        "denosumab 60 mg/6 months, 1 month",
+        "ctx change",
+        -90.0,
+        -75.0,
+        "%",
+        "Eastell2011 (unverified)",
+        lambda r: _from_start(r, "dmab", _DMAB, "ctx_rel", 1.0, _END5),
+        "denosumab",
+    ),
+    _d(
+        "T4_ctx_6m",
+        "denosumab 60 mg/6 months, 6 months (before the 2nd dose)",
+        "ctx change",
+        -85.0,
+        -45.0,
+        "%",
+        "Eastell2011 (partial recovery before each dose; month-6 value unverified)",
+        lambda r: _from_start(r, "dmab", _DMAB, "ctx_rel", 5.9, _END5),
+        "denosumab",
+    ),
+    _d(
+        "T4_hip_36m",
+        "denosumab 60 mg/6 months, 36 months",
+        "bmd_hip change",
+        4.0,
+        6.0,
+        "%",
+        "Cummings2009",
+        lambda r: _from_start(r, "dmab", _DMAB, "bmd_hip_rel", 36.0, _END5),
+        "denosumab",
+    ),
+    _d(
+        "T4_spine_36m",
+        "denosumab 60 mg/6 months, 36 months",
+        "bmd_spine vs placebo",
+        8.0,
+        10.5,
+        "% points",
+        "Cummings2009 (unverified)",
+        lambda r: _vs_placebo(r, "dmab", _DMAB, "bmd_spine_rel", 36.0, _END5),
+        "denosumab",
+    ),
+    _d(
+        "T4_spine_5y",
+        "denosumab 60 mg/6 months, 5 years",
+        "bmd_spine change",
+        12.0,
+        15.0,
+        "%",
+        "Papapoulos2012 (still rising at 5 years)",
+        lambda r: _from_start(r, "dmab", _DMAB, "bmd_spine_rel", 60.0, _END5),
+        "denosumab",
+    ),
+    _d(
+        "D1_spine",
+        "denosumab 60 mg/6 months, 24 months",
+        "bmd_spine vs placebo",
+        5.4,
+        7.4,
+        "% points",
+        "Bone2011 (+6.4; band +-1)",
+        lambda r: _vs_placebo(r, "dmab", _DMAB, "bmd_spine_rel", 24.0, _END5),
+        "denosumab",
+    ),
+    _d(
+        "D1_hip",
+        "denosumab 60 mg/6 months, 24 months",
+        "bmd_hip vs placebo",
+        2.6,
+        4.6,
+        "% points",
+        "Bone2011 (+3.6; band +-1)",
+        lambda r: _vs_placebo(r, "dmab", _DMAB, "bmd_hip_rel", 24.0, _END5),
+        "denosumab",
+    ),
+    _d(
+        "D1_ctx",
+        "denosumab 60 mg/6 months, 24 months",
+        "ctx vs placebo",
+        -78.0,
+        -48.0,
+        "%",
+        "Bone2011 (-63; band +-15)",
+        lambda r: _vs_placebo(r, "dmab", _DMAB, "ctx_rel", 23.9, _END5, ratio=True),
+        "denosumab",
+    ),
+    _d(
+        "D1_p1np",
+        "denosumab 60 mg/6 months, 24 months",
+        "p1np vs placebo",
+        -62.0,
+        -32.0,
+        "%",
+        "Bone2011 (-47; band +-15)",
+        lambda r: _vs_placebo(r, "dmab", _DMAB, "p1np_rel", 23.9, _END5, ratio=True),
+        "denosumab",
+    ),
+    _d(
+        "D1_off_bmd",
+        "denosumab 24 months, then 24 months off",
+        "bmd_spine vs placebo",
+        -2.0,
+        2.0,
+        "% points",
+        "Bone2011 (BMD back to about placebo levels within 1-2 years of stopping; a model result, not fitted)",
+        lambda r: _dmab_off(r, "bmd"),
+        "denosumab",
+        calibrated=False,
+    ),
+    _d(
+        "D1_off_ctx",
+        "denosumab 24 months, then off",
+        "peak ctx above baseline",
+        20.0,
+        150.0,
+        "%",
+        "Bone2011 (CTX rises above baseline within months of stopping; size unverified; a model result)",
+        lambda r: _dmab_off(r, "ctx"),
+        "denosumab",
+        calibrated=False,
+    ),
+    # ---------------------------------------------------------------- T6 / D2: bisphosphonates
+    _d(
+        "T6_spine_12m",
+        "alendronate 70 mg/week, 12 months",
+        "bmd_spine change",
+        4.0,
+        6.0,
+        "%",
+        "Liberman1995",
+        lambda r: _from_start(r, "aln", _ALN, "bmd_spine_rel", 12.0, _END3),
+        "bisphosphonates",
+    ),
+    _d(
+        "T6_spine_36m",
+        "alendronate 70 mg/week, 36 months",
+        "bmd_spine vs placebo",
+        7.5,
+        10.0,
+        "% points",
+        "Liberman1995",
+        lambda r: _vs_placebo(r, "aln", _ALN, "bmd_spine_rel", 36.0, _END3),
+        "bisphosphonates",
+    ),
+    _d(
+        "T6_hip_36m",
+        "alendronate 70 mg/week, 36 months",
+        "bmd_hip (femoral neck) vs placebo",
+        4.5,
+        7.0,
+        "% points",
+        "Liberman1995",
+        lambda r: _vs_placebo(r, "aln", _ALN, "bmd_hip_rel", 36.0, _END3),
+        "bisphosphonates",
+    ),
+    _d(
+        "T6_plateau",
+        "alendronate 70 mg/week, 6 -> 12 months",
+        "further ctx change",
+        -10.0,
+        10.0,
+        "% points",
+        "Liberman1995 (markers plateau by 6 months)",
+        lambda r: (
+            _from_start(r, "aln", _ALN, "ctx_rel", 12.0, _END3)
+            - _from_start(r, "aln", _ALN, "ctx_rel", 6.0, _END3)
+        ),
+        "bisphosphonates",
+    ),
+    _d(
+        "D2_vertebral",
+        "zoledronate 5 mg yearly, 3 years",
+        "vertebral fracture incidence ratio",
+        0.24,
+        0.38,
+        "RR",
+        "Black2007 (3.3 % vs 10.9 %: 0.30, 95 % CI 0.24-0.38)",
+        lambda r: _incidence_ratio(r, "zol", _ZOL, "fracture_rr_vertebral", 3.0, _END3),
+        "bisphosphonates",
+    ),
+    _d(
+        "D2_hip",
+        "zoledronate 5 mg yearly, 3 years",
+        "hip fracture incidence ratio",
+        0.42,
+        0.83,
+        "RR",
+        "Black2007 (-41 %: 0.59, 95 % CI 0.42-0.83)",
+        lambda r: _incidence_ratio(r, "zol", _ZOL, "fracture_rr_hip", 3.0, _END3),
+        "bisphosphonates",
+    ),
+    _d(
+        "D2_flex",
+        "alendronate 5 years then 5 years off vs continued",
+        "bmd_hip difference",
+        -3.5,
+        -1.0,
+        "% points",
+        "Black2006 (FLEX: total hip -2.4 points on stopping; unverified; a model result)",
+        _flex,
+        "bisphosphonates",
+        calibrated=False,
+    ),
+    # ---------------------------------------------------------------- T7 / D6: teriparatide
+    _d(
+        "T7_p1np_1m",
+        "teriparatide 20 ug/day, 1 month",
+        "p1np change",
+        80.0,
+        130.0,
+        "%",
+        "Neer2001",
+        lambda r: _from_start(r, "tptd", _TPTD, "p1np_rel", 1.0, _TPTD_END),
+        "teriparatide",
+    ),
+    _d(
+        "T7_p1np_6m",
+        "teriparatide 20 ug/day, 6 months",
+        "p1np change",
+        150.0,
+        250.0,
+        "%",
+        "Neer2001",
+        lambda r: _from_start(r, "tptd", _TPTD, "p1np_rel", 6.0, _TPTD_END),
+        "teriparatide",
+    ),
+    _d(
+        "T7_ctx_6m",
+        "teriparatide 20 ug/day, 6 months",
+        "ctx change",
+        40.0,
+        80.0,
+        "%",
+        "Neer2001",
+        lambda r: _from_start(r, "tptd", _TPTD, "ctx_rel", 6.0, _TPTD_END),
+        "teriparatide",
+    ),
+    _d(
+        "T7_spine",
+        "teriparatide 20 ug/day, 19 months",
+        "bmd_spine vs placebo",
+        7.0,
+        11.0,
+        "% points",
+        "Neer2001",
+        lambda r: _vs_placebo(r, "tptd", _TPTD, "bmd_spine_rel", 19.0, _TPTD_END),
+        "teriparatide",
+    ),
+    _d(
+        "T7_hip",
+        "teriparatide 20 ug/day, 19 months",
+        "bmd_hip (femoral neck) vs placebo",
+        2.0,
+        4.0,
+        "% points",
+        "Neer2001",
+        lambda r: _vs_placebo(r, "tptd", _TPTD, "bmd_hip_rel", 19.0, _TPTD_END),
+        "teriparatide",
+    ),
+    _d(
+        "T7_order",
+        "teriparatide 20 ug/day, 1 month",
+        "p1np rise - ctx rise",
+        0.0,
+        math.inf,
+        "% points",
+        "Neer2001 (formation markers rise before resorption markers)",
+        lambda r: (
+            _from_start(r, "tptd", _TPTD, "p1np_rel", 1.0, _TPTD_END)
+            - _from_start(r, "tptd", _TPTD, "ctx_rel", 1.0, _TPTD_END)
+        ),
+        "teriparatide",
+    ),
+    _d(
+        "D6_daily",
+        "PTH 20 ug/day as daily injections, 12 months",
+        "bmd_spine vs placebo",
+        0.0,
+        math.inf,
+        "% points",
+        "Neer2001; Lemaire2004 (same hormone, the pattern decides)",
+        lambda r: _pth_pattern(r, "tptd_12", _TPTD_12),
+        "teriparatide",
+        calibrated=False,
+    ),
+    _d(
+        "D6_continuous",
+        "PTH 20 ug/day as a continuous infusion, 12 months",
+        "bmd_spine vs placebo",
+        -math.inf,
+        0.0,
+        "% points",
+        "Lemaire2004; Pivonka2008 (continuous PTH is catabolic)",
+        lambda r: _pth_pattern(r, "tptd_cont", _TPTD_CONT),
+        "teriparatide",
+        calibrated=False,
+    ),
+    # ---------------------------------------------------------------- D3: romosozumab
+    _d(
+        "D3_romo_12m",
+        "romosozumab 210 mg monthly, 12 months",
+        "bmd_spine vs placebo",
+        11.0,
+        15.5,
+        "% points",
+        "Cosman2016 (FRAME +13.3, unverified)",
+        lambda r: _vs_placebo(r, "romo_dmab", _ROMO_DMAB, "bmd_spine_rel", 12.0, TRIAL_START + 2 * YEAR),
+        "romosozumab",
+    ),
+    _d(
+        "D3_spine",
+        "romosozumab 12 months then denosumab 12 vs denosumab 24 months",
+        "bmd_spine difference",
+        7.0,
+        11.5,
+        "% points",
+        "Cosman2024 (+9.3)",
+        lambda r: _romo_then_dmab(r, "bmd_spine_rel"),
+        "romosozumab",
+    ),
+    _d(
+        "D3_hip",
+        "romosozumab 12 months then denosumab 12 vs denosumab 24 months",
+        "bmd_hip difference",
+        3.3,
+        5.5,
+        "% points",
+        "Cosman2024 (+4.4)",
+        lambda r: _romo_then_dmab(r, "bmd_hip_rel"),
+        "romosozumab",
+    ),
+    _d(
+        "D3_waning",
+        "romosozumab 210 mg monthly",
+        "p1np rise at 12 months / at 1 month",
+        -0.5,
+        0.4,
+        "x",
+        "Cosman2016 (formation markers back near baseline by month 12 on continued dosing)",
+        _romo_waning,
+        "romosozumab",
+    ),
+    # ---------------------------------------------------------------- D4: glucocorticoids
+    *[
+        _d(
+            f"D4_{site}_{level}",
+            f"prednisolone {_GC_DOSES[level]:g} mg/day, 12 months",
+            f"fracture_rr_{site}",
+            0.8 * _GC_RR[site][level],
+            1.2 * _GC_RR[site][level],
+            "RR",
+            f"vanStaa2000 ({_GC_RR[site][level]:g}; band +-20 %)",
+            lambda r, s=site, lv=level: _gc_rr(r, s, lv),
+            "glucocorticoid",
+        )
+        for site in ("hip", "vertebral")
+        for level in ("low", "medium", "high")
+    ],
+    _d(
+        "D4_offset",
+        "prednisolone 10 mg/day for 12 months, 6 months after stopping",
+        "hip RR excess left",
+        -math.inf,
+        0.5,
+        "x",
+        "vanStaa2000 (risk back towards baseline soon after stopping)",
+        _gc_offset,
+        "glucocorticoid",
+    ),
+    _d(
+        "D4_laan_on",
+        "active RA, prednisone 10 mg/day tapered over 20 weeks",
+        "trabecular bmd vs placebo",
+        -12.7,
+        -3.7,
+        "% points",
+        "Laan1993 (-8.2, 95 % CI -12.7 to -3.7)",
+        lambda r: _laan(r, "on"),
+        "glucocorticoid",
+    ),
+    _d(
+        "D4_laan_off",
+        "the same, 24 weeks after stopping",
+        "trabecular bmd recovery vs placebo",
+        2.0,
+        8.6,
+        "% points",
+        "Laan1993 (+5.3 back within 24 weeks; band +-3.3 assumed)",
+        lambda r: _laan(r, "off"),
+        "glucocorticoid",
+    ),
+    # ---------------------------------------------------------------- D5: methotrexate
+    _d(
+        "D5_no_direct",
+        "postmenopausal women without RA, methotrexate 24 months",
+        "bmd_spine vs control",
+        -0.2,
+        0.2,
+        "% points",
+        "diMunno2004; Buckley1997 (no direct bone effect)",
+        lambda r: _mtx(r, "healthy"),
+        "methotrexate",
+        calibrated=False,
+    ),
+    _d(
+        "D5_activity",
+        "early active RA (high) + methotrexate from entry, 24 months",
+        "bmd_spine change",
+        -5.5,
+        -1.1,
+        "%",
+        "diMunno2004 (active disease -5.5 %, inactive -1.1 % over 2 years)",
+        lambda r: _mtx(r, "ra"),
+        "methotrexate",
+        calibrated=False,
+    ),
+]
