@@ -1,0 +1,360 @@
+"""Drug modules of the inflammation model: silent without a drug, PK against the labels, the
+mechanisms each drug must show, and every drug target computable.
+
+PD parameters are still being calibrated, so nothing here asserts a calibrated number: the tests
+assert signs, orders, mechanisms and the published PK spread. Trials run as in
+``drug_targets``: 5 years after the start of menopause (``TRIAL_START``), against the same woman
+without the drug (placebo). A mechanism the model does not show yet is an xfail(strict=True)
+carrying the measured numbers, so it turns into a failure (to be promoted) once it holds.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+
+import numpy as np
+import pytest
+
+import bonemodel as bm
+from bonemodel import scenarios as S
+from bonemodel.model import Model
+from bonemodel.models.inflammation import ALL, build, pk
+from bonemodel.models.inflammation import targets as T
+from bonemodel.scenario import Scenario
+from bonemodel.solution import Solution
+
+YEAR = 365.25
+MONTH = YEAR / 12
+T0 = T.TRIAL_START
+DRUG_MODULES = (
+    "methotrexate",
+    "denosumab",
+    "bisphosphonates",
+    "teriparatide",
+    "romosozumab",
+    "glucocorticoid",
+)
+DRUG_OBSERVABLES = [
+    "denosumab_ug_ml",
+    "alendronate_ng_ml",
+    "alendronate_bone_mg",
+    "zoledronate_ng_ml",
+    "zoledronate_bone_mg",
+    "teriparatide_pg_ml",
+    "romosozumab_ug_ml",
+    "glucocorticoid_mg_day",
+    "methotrexate_effect",
+    "sclerostin_neutralised",
+]
+"""Drug concentrations and effects: 0 (to round-off) while no drug is given."""
+PK_SPREAD_FALLBACK = 0.25
+"""Relative band around a published central value where no spread is published."""
+
+
+@pytest.fixture(scope="module")
+def model() -> Model:
+    return bm.load_model("inflammation")
+
+
+@cache
+def _without_precursors() -> Model:
+    return build(modules=[m for m in ALL if m != "precursors"])
+
+
+_RUNS: dict[tuple, Solution] = {}
+_trapezoid = getattr(np, "trapezoid", None) or np.trapz
+
+
+def _trial(model: Model, drug: Scenario | None, t_end: float) -> Solution:
+    """Menopause (plus ``drug``) to ``t_end`` with daily output; memoised within the test run."""
+    key = (id(model), repr(drug), t_end)
+    if key not in _RUNS:
+        sc = S.menopause() if drug is None else S.menopause() + drug
+        grid = np.append(np.arange(0.0, t_end, 1.0), t_end)
+        _RUNS[key] = bm.simulate(model, t_end, scenario=sc, t_eval=grid)
+    return _RUNS[key]
+
+
+def _change(sol: Solution, name: str, t0: float, t1: float) -> float:
+    """% change of ``name`` from t0 to t1."""
+    return 100.0 * (sol.at(name, t1) / sol.at(name, t0) - 1.0)
+
+
+def _vs_placebo(drug: Solution, placebo: Solution, name: str, months: float) -> float:
+    """Difference of the % changes from the trial's start (BMD-like observables, % points)."""
+    t1 = T0 + months * MONTH
+    return _change(drug, name, T0, t1) - _change(placebo, name, T0, t1)
+
+
+def _ratio(drug: Solution, placebo: Solution, name: str, t: float) -> float:
+    return drug.at(name, t) / placebo.at(name, t)
+
+
+# ------------------------------------------------------------------------------ silent without drug
+def _drug_states(model: Model) -> list[str]:
+    """States the drug modules add (found by building the model without them)."""
+    bare = build(modules=[m for m in ALL if m not in DRUG_MODULES])
+    names = sorted(set(model.state_names) - set(bare.state_names))
+    assert {"C_dmab", "S_zol", "C_tptd", "C_romo", "G_gc", "M_mtx"} <= set(names)
+    return names
+
+
+def test_without_drugs_nothing_feeds_the_drug_states(model):
+    """Exactly: at rest values of the drug states, the rest of the model adds nothing to them."""
+    compiled = bm.compile_model(model)
+    p = compiled.vector(dict(S.menopause().overrides))
+    sol = bm.simulate(model, 10 * YEAR, scenario=S.menopause(), t_eval=np.linspace(0.0, 10 * YEAR, 41))
+    idx = [model.state_names.index(n) for n in _drug_states(model)]
+    rest = compiled.initial(p)[idx]
+    for t, y in zip(sol.t, sol.y.T):
+        y = y.copy()
+        y[idx] = rest
+        assert (compiled.rhs(t, y, p)[idx] == 0.0).all(), f"a drug state moves at day {t:g} without a drug"
+
+
+def test_without_drugs_the_drug_states_and_observables_stay_at_rest(model):
+    """To round-off: the solver's linear algebra may leave ~1e-23 mg in a drug compartment."""
+    sol = bm.simulate(model, 10 * YEAR, scenario=S.menopause())
+    for name in _drug_states(model):
+        rest = sol[name][0]
+        assert rest in (0.0, 1.0)
+        assert np.abs(sol[name] - rest).max() < 1e-15, f"{name} moves without a drug"
+    for name in DRUG_OBSERVABLES:
+        assert np.abs(sol[name]).max() < 1e-15, f"{name} is not 0 without a drug"
+
+
+@pytest.mark.parametrize(
+    "condition", [S.menopause(), S.rheumatoid_arthritis("high")], ids=["menopause", "RA high"]
+)
+def test_precursor_pool_is_nearly_neutral_without_a_rankl_blocker(model, condition):
+    """parameters/inflammation_precursors.toml: commitment saturates near physiological RANKL, so
+    ordinary RANKL changes barely move the pool (it must not damp the disease's bone loss)."""
+    sol = bm.simulate(model, 10 * YEAR, scenario=condition)
+    pool = sol["ocp_pool_rel"]
+    assert np.abs(pool - 1.0).max() < 0.05
+
+
+# ------------------------------------------------------------------------------ PK vs the labels
+@pytest.fixture(scope="module")
+def profiles(model) -> dict[str, dict[str, float]]:
+    return pk.profiles(model)
+
+
+def _band(entry: dict, key: str) -> tuple[float, float]:
+    """The published spread of a descriptor, or +-25 % around its central value if none is published."""
+    try:
+        return pk.published_value(entry, key, "_low"), pk.published_value(entry, key, "_high")
+    except KeyError:
+        central = pk.published_value(entry, key)
+        return (1 - PK_SPREAD_FALLBACK) * central, (1 + PK_SPREAD_FALLBACK) * central
+
+
+def _outside(ours: dict[str, float], drug: str, key: str) -> str:
+    """'' when our descriptor is inside the published band, else what is wrong."""
+    low, high = _band(pk.published()[drug], key)
+    value = ours[drug][key]
+    return "" if low <= value <= high else f"{drug} {key} {value:.4g} outside {low:.4g}..{high:.4g}"
+
+
+@pytest.mark.parametrize("drug", ["denosumab", "romosozumab"])
+@pytest.mark.parametrize("key", ["cmax", "tmax", "t_half"])
+def test_antibody_pk_within_the_published_spread(profiles, drug, key):
+    assert _outside(profiles, drug, key) == ""
+
+
+@pytest.mark.parametrize("key", ["tmax", "t_half"])
+def test_teriparatide_pk_within_a_quarter_of_the_label(profiles, key):
+    central = pk.published_value(pk.published()["teriparatide"], key)
+    assert profiles["teriparatide"][key] == pytest.approx(central, rel=PK_SPREAD_FALLBACK)
+
+
+def test_bisphosphonate_uptake_by_bone(profiles):
+    zol = pk.published()["zoledronate"]
+    assert zol["fraction_to_bone_24h_low"] <= profiles["zoledronate"]["fraction_to_bone_24h"]
+    assert profiles["zoledronate"]["fraction_to_bone_24h"] <= zol["fraction_to_bone_24h_high"]
+    assert 0.4 <= profiles["alendronate"]["fraction_to_bone"] <= 0.6
+
+
+def test_a_badly_perturbed_pk_parameter_leaves_the_published_band(model):
+    """The PK check can fail: a five-fold central volume cuts denosumab's Cmax far below the label's."""
+    ours = pk.profiles(model, params={"V_dmab": 20.0}, drugs=["denosumab"])
+    assert _outside(ours, "denosumab", "cmax").startswith("denosumab cmax")
+
+
+# ------------------------------------------------------------------------------ denosumab
+_DMAB_24 = S.denosumab(start_day=T0, stop_day=T0 + 2 * YEAR - 1)
+_MISSED = T0 + 2 * YEAR
+"""The dose that is not given: two years after the first."""
+
+
+def _dmab_off(model: Model) -> Solution:
+    return _trial(model, _DMAB_24, T0 + 4 * YEAR)
+
+
+def _peak_ctx_after_stopping(sol: Solution) -> float:
+    """Highest CTX in the 12 months after the missed dose, relative to CTX before treatment."""
+    m = (sol.t >= _MISSED) & (sol.t <= _MISSED + YEAR)
+    return float(sol["ctx_rel"][m].max()) / sol.at("ctx_rel", T0)
+
+
+def test_denosumab_fills_the_precursor_pool(model):
+    sol = _dmab_off(model)
+    on = (sol.t >= T0) & (sol.t < _MISSED)
+    assert sol["ocp_pool_rel"][on].max() > 1.5
+    assert sol.at("ocp_pool_rel", T0) < 1.05
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the pool is back to about 1.05 at the missed dose (peaks 1.5-1.6 a few months after each dose): serum "
+    "denosumab falls below IC50_dmab months before the next dose, RANKL and CTX come back to placebo "
+    "levels and the pool drains every interval (see the next test)",
+)
+def test_precursor_pool_is_full_when_denosumab_stops(model):
+    assert _dmab_off(model).at("ocp_pool_rel", _MISSED) > 1.5
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="CTX before each dose is 0.93-1.05x placebo's (FREEDOM: still well suppressed at month 6; "
+    "targets T4_ctx_6m, D1_ctx)",
+)
+def test_denosumab_keeps_ctx_down_until_the_next_dose(model):
+    sol, placebo = _dmab_off(model), _trial(model, None, T0 + 4 * YEAR)
+    for k in (1, 2, 3, 4):
+        t = T0 + k * 182.5 - 5.0
+        assert _ratio(sol, placebo, "ctx_rel", t) < 0.8, f"CTX escapes before dose {k + 1}"
+
+
+def test_ctx_rebounds_above_pretreatment_after_denosumab_stops_then_the_pool_settles(model):
+    sol, placebo = _dmab_off(model), _trial(model, None, T0 + 4 * YEAR)
+    assert _peak_ctx_after_stopping(sol) > 1.1
+    assert _ratio(sol, placebo, "ctx_rel", _MISSED + 2 * MONTH) > 1.1, "the rebound is above placebo too"
+    pool = sol["ocp_pool_rel"]
+    assert abs(pool[-1] - 1.0) < 0.05 and abs(pool[-1] - 1.0) < abs(pool.max() - 1.0) / 5
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="without module 'precursors' CTX still peaks ~36 % above its pre-treatment level after the "
+    "missed dose (with it: ~33 %): on denosumab the active osteoblasts, and the OPG they make, fall to "
+    "~0.4x placebo through the coupling, so free RANKL overshoots ~1.7x placebo when the antibody "
+    "goes; the rebound comes from the core's OPG, not from the pool",
+)
+def test_without_the_precursor_pool_there_is_no_rebound(model):
+    sol = _trial(_without_precursors(), _DMAB_24, T0 + 4 * YEAR)
+    assert _peak_ctx_after_stopping(sol) <= 1.02
+
+
+# ------------------------------------------------------------------------------ teriparatide (D6)
+def _pth_pattern(model: Model, continuous: bool) -> tuple[Solution, float]:
+    drug = S.teriparatide(start_day=T0, stop_day=T0 + YEAR, continuous=continuous)
+    sol = _trial(model, drug, T0 + YEAR + 1)
+    return sol, _vs_placebo(sol, _trial(model, None, T0 + YEAR + 1), "bmd_spine_rel", 12.0)
+
+
+def test_daily_teriparatide_builds_spine_bone_and_the_pattern_decides(model):
+    _, daily = _pth_pattern(model, continuous=False)
+    cont_sol, continuous = _pth_pattern(model, continuous=True)
+    assert cont_sol.at("teriparatide_pg_ml", T0 + 6 * MONTH) > 0  # the infusion is on
+    assert daily > 1.0
+    assert daily - continuous > 2.0
+
+
+def test_continuous_teriparatide_does_not_raise_spine_bmd(model):
+    _, continuous = _pth_pattern(model, continuous=True)
+    assert continuous <= 0.0
+
+
+# ------------------------------------------------------------------------------ antiresorptives
+ANTIRESORPTIVES = {
+    "alendronate": S.alendronate(start_day=T0),
+    "zoledronate": S.zoledronate(start_day=T0),
+    "denosumab": S.denosumab(start_day=T0),
+}
+
+
+@pytest.mark.parametrize("drug", list(ANTIRESORPTIVES))
+def test_antiresorptives_lower_ctx_and_raise_bmd_and_mineral_density(model, drug):
+    t_end = T0 + 3 * YEAR + 1
+    sol, placebo = _trial(model, ANTIRESORPTIVES[drug], t_end), _trial(model, None, t_end)
+    m = (sol.t >= T0) & (sol.t <= T0 + 3 * YEAR)
+    mean_ctx = _trapezoid(sol["ctx_rel"][m], sol.t[m]) / _trapezoid(placebo["ctx_rel"][m], placebo.t[m])
+    assert mean_ctx < 0.8, f"{drug}: mean CTX over 3 years {mean_ctx:.2f}x placebo"
+    for site in ("spine", "hip"):
+        assert _vs_placebo(sol, placebo, f"bmd_{site}_rel", 36.0) > 2.0
+    t3 = T0 + 3 * YEAR
+    assert sol.at("tmd_spine_pct", t3) > placebo.at("tmd_spine_pct", t3)
+
+
+def test_romosozumab_raises_p1np_early_and_lowers_ctx(model):
+    t_end = T0 + YEAR
+    sol = _trial(model, S.romosozumab(start_day=T0, stop_day=T0 + YEAR - 1), t_end)
+    placebo = _trial(model, None, t_end)
+    for months in (1.0, 2.0, 3.0):
+        assert _ratio(sol, placebo, "p1np_rel", T0 + months * MONTH) > 1.05
+        assert _ratio(sol, placebo, "ctx_rel", T0 + months * MONTH) < 0.9
+
+
+# ------------------------------------------------------------------------------ methotrexate (D5)
+def test_methotrexate_does_nothing_to_bone_without_ra(model):
+    t_end = T0 + 2 * YEAR
+    sol = _trial(model, S.methotrexate(start_day=T0), t_end)
+    assert sol.at("methotrexate_effect", t_end) > 0.1  # it is taken
+    assert abs(_vs_placebo(sol, _trial(model, None, t_end), "bmd_spine_rel", 24.0)) < 0.05
+
+
+def test_methotrexate_reduces_the_spine_loss_of_active_ra(model):
+    ra, entry = S.rheumatoid_arthritis("high") + S.ageing(), T.RA_ENTRY
+    t_end = entry + 2 * YEAR
+    loss = {}
+    for arm, sc in (("ra", ra), ("mtx", ra + S.methotrexate(start_day=entry))):
+        sol = bm.simulate(model, t_end, scenario=sc, t_eval=[0.0, entry, t_end])
+        loss[arm] = -_change(sol, "bmd_spine_rel", entry, t_end)
+    assert loss["ra"] > 0 and loss["mtx"] < loss["ra"] - 0.5
+
+
+# ------------------------------------------------------------------------------ glucocorticoids (D4)
+_GC_DOSES = (1.5, 5.0, 10.0)
+
+
+def test_glucocorticoid_hip_risk_rises_with_dose_beyond_its_bmd_loss(model):
+    t1 = T0 + YEAR
+    placebo = _trial(model, None, T0 + 1.5 * YEAR)
+    g, sd = model.parameters["G_hip"].value, model.parameters["SD_pct_hip"].value
+    rrs = []
+    for dose in _GC_DOSES:
+        sol = _trial(model, S.glucocorticoid(dose, start_day=T0), t1)
+        rr = _ratio(sol, placebo, "fracture_rr_hip", t1)
+        d_bmd = _vs_placebo(sol, placebo, "bmd_hip_rel", 12.0)
+        assert d_bmd < 0
+        assert rr > g ** (-d_bmd / sd), f"{dose} mg/day: RR {rr:.3g} no more than BMD alone gives"
+        rrs.append(rr)
+    assert 1.0 < rrs[0] < rrs[1] < rrs[2]
+
+
+def test_glucocorticoid_hip_risk_falls_back_within_six_months_of_stopping(model):
+    t_stop, t_end = T0 + YEAR, T0 + 1.5 * YEAR
+    sol = _trial(model, S.glucocorticoid(10.0, start_day=T0, stop_day=t_stop), t_end)
+    placebo = _trial(model, None, t_end)
+    on, off = _ratio(sol, placebo, "fracture_rr_hip", t_stop), _ratio(sol, placebo, "fracture_rr_hip", t_end)
+    assert on > 1.5
+    assert off - 1.0 < 0.5 * (on - 1.0)
+
+
+# ------------------------------------------------------------------------------ drug targets
+_STAGES = sorted({t.stage for t in T.TARGETS if t.stage != "core"})
+
+
+@pytest.mark.parametrize(
+    "stage", [pytest.param(s, marks=pytest.mark.slow) if s == "teriparatide" else s for s in _STAGES]
+)
+def test_every_drug_target_evaluates_to_a_number(model, stage):
+    """Calibration is in progress: only computability is asserted, not the bands."""
+    ids = [t.id for t in T.TARGETS if t.stage == stage]
+    table = T.evaluate(model, ids=ids)
+    assert list(table["id"]) == ids
+    for _, row in table.iterrows():
+        assert math.isfinite(row["ours"]), f"{row['id']}: {row['note']}"
