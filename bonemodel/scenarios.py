@@ -479,6 +479,7 @@ def alendronate(mg_week: float = 70.0, start_day: float = 0.0, stop_day: float |
     and what acts is the drug bound to bone, which integrates doses over months.
     """
     mg_week = _dose("alendronate", "mg_week", mg_week)
+    start_day, stop_day = _check_times("alendronate", start_day, stop_day)
     return _set(
         f"alendronate {mg_week:g} mg/week",
         {"alendronate_rate": mg_week / 7.0},
@@ -549,6 +550,7 @@ def glucocorticoid(mg_day: float = 7.5, start_day: float = 0.0, stop_day: float 
     """Oral glucocorticoid at ``mg_day`` prednisolone-equivalent (daily dosing as a steady exposure:
     prednisolone's half-life is 2-4 hours, its bone effects last days)."""
     dose = _dose("glucocorticoid", "mg_day (prednisolone-equivalent)", mg_day)
+    start_day, stop_day = _check_times("glucocorticoid", start_day, stop_day)
     return _set(
         f"glucocorticoid {dose:g} mg/day",
         {"gc_dose": dose},
@@ -561,6 +563,7 @@ def glucocorticoid(mg_day: float = 7.5, start_day: float = 0.0, stop_day: float 
 def methotrexate(start_day: float = 0.0, stop_day: float | None = None) -> Scenario:
     """Methotrexate (a conventional DMARD, weekly 15-25 mg): lowers RA disease activity, no
     direct bone action."""
+    start_day, stop_day = _check_times("methotrexate", start_day, stop_day)
     return _set(
         "methotrexate", {"mtx": 1.0}, start_day, stop_day, f"methotrexate {_when(start_day, stop_day)}"
     )

@@ -99,6 +99,7 @@ def reproduce(out: Path, *, quick: bool = False) -> pd.DataFrame:
             "band": band_text(r["low"], r["high"]),
             "met": bool(r["met"]),
             "missed_by": r["missed_by"],
+            "why_missed": r["note"],
         }
         for _, r in table.iterrows()
     ]

@@ -233,7 +233,8 @@ def test_scenario_days_and_doses_must_be_numbers(name, bad):
     # strings where days are expected raised ValueError from a format spec, or TypeError
     make = S.REGISTRY[name]
     for arg, param in inspect.signature(make).parameters.items():
-        if param.default is None or isinstance(param.default, (int, float)):
+        numeric = isinstance(param.default, (int, float)) and not isinstance(param.default, bool)
+        if param.default is None or numeric:
             with pytest.raises(ScenarioError, match=arg):
                 make(**{arg: bad})
 

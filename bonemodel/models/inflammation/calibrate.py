@@ -71,7 +71,6 @@ DRUG_CALIBRATED: dict[str, dict[str, tuple[float, float, str]]] = {
     },
     "teriparatide": {
         "g_A": (0.1, 30.0, "teriparatide"),
-        "c_A_RANKL": (0.01, 5.0, "teriparatide"),
         "K_A": (2.0, 8.0, "teriparatide"),
     },
     "romosozumab": {

@@ -17,11 +17,11 @@ responds within hours)::
     dA_PTH/dt = k_A (1 + g_A (h(x) - h(1)) - A_PTH)                      (1 = healthy)
     diff_OBu <- diff_OBu A_PTH,   diff_OBp <- diff_OBp A_PTH,   apop_OBa <- apop_OBa / A_PTH
 
-    P_RANKL  <- P_RANKL (1 + c_A_RANKL (A_PTH - 1))
-
-(more osteoblast precursors committed, Jilka 1999's lining-cell activation, and active
-osteoblasts living longer; and more remodeling sites activated, whose RANKL makes resorption
-follow formation a few months later, as the markers do in Neer 2001).
+(more osteoblast precursors committed and activated, Jilka 1999's lining-cell activation, and
+active osteoblasts living longer). An extra term by which the anabolic signal would also raise
+RANKL (activation of new remodeling sites, so that resorption markers follow formation as in
+Neer 2001) was fitted and went to zero: the targets reject it, because in the core more
+resorption releases TGF-beta, which holds back osteoblast maturation and lowers P1NP further.
 
 A daily injection lifts PTH ~8-fold for an hour, well past K_A: a strong anabolic pulse with a
 small daily mean; the same daily dose infused continuously raises PTH by only ~half, below K_A:
@@ -69,7 +69,6 @@ def module(model: Model) -> Module:
             "PTH": lambda e: e + C / S("MW_tptd"),
             "diff_OBu": lambda e: e * A,
             "diff_OBp": lambda e: e * A,
-            "P_RANKL": lambda e: e * (1 + S("c_A_RANKL") * (A - 1)),
             "apop_OBa": lambda e: e / A,
         },
         observables=(
