@@ -438,6 +438,7 @@ def _dosing(
     stop_day: float | None,
     *,
     window: float = INJECTION_DAYS,
+    interval_argument: bool = True,
 ) -> tuple[Window, ...]:
     """Doses of ``dose`` (amount) at start_day + k every_days while before stop_day, each
     delivered as a rate dose/window over ``window`` days."""
@@ -448,9 +449,10 @@ def _dosing(
     end = start + DOSING_HORIZON if stop is None else stop
     count = int(math.floor((end - start) / every - 1e-9)) + 1
     if count > MAX_WINDOWS:
+        longer = ", or lengthen every_days" if interval_argument else ""
         raise ScenarioError(
             f"{fn}: {count:,} doses from day {start:g} to {end:g} are more than {MAX_WINDOWS:,}; "
-            "shorten the course or lengthen every_days"
+            f"shorten the course (stop_day){longer}"
         )
     width = min(window, every)
     return tuple(
@@ -528,7 +530,7 @@ def teriparatide(
             f"teriparatide {dose:g} ug/day as a continuous infusion {_when(start, stop)}",
         )
     end = start + 2 * 365.25 if stop is None else stop
-    ws = _dosing("teriparatide", "teriparatide_rate", dose, 1.0, start, end)
+    ws = _dosing("teriparatide", "teriparatide_rate", dose, 1.0, start, end, interval_argument=False)
     return Scenario(
         f"teriparatide {dose:g} ug/day", {}, ws, f"teriparatide {dose:g} ug s.c. daily {_when(start, end)}"
     )
@@ -537,7 +539,9 @@ def teriparatide(
 def romosozumab(mg_month: float = 210.0, start_day: float = 0.0, stop_day: float | None = None) -> Scenario:
     """Romosozumab ``mg_month`` s.c. monthly (Evenity: 210 mg for 12 months)."""
     dose = _dose("romosozumab", "mg_month", mg_month)
-    ws = _dosing("romosozumab", "romosozumab_rate", dose, 365.25 / 12, start_day, stop_day)
+    ws = _dosing(
+        "romosozumab", "romosozumab_rate", dose, 365.25 / 12, start_day, stop_day, interval_argument=False
+    )
     return Scenario(
         f"romosozumab {dose:g} mg/month",
         {},

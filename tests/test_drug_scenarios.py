@@ -75,23 +75,7 @@ def test_start_day_must_be_finite(drug: str, start_day: float):
         _drug(drug)(start_day=start_day)
 
 
-_DESCRIBED_BEFORE_CHECKED = pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="scenarios.py formats start_day into the description (_when) before _set checks it, so a "
-    "string start_day escapes as Python's 'Unknown format code' ValueError, not a ScenarioError naming it",
-)
-
-
-@pytest.mark.parametrize(
-    "drug",
-    [
-        pytest.param(d, marks=_DESCRIBED_BEFORE_CHECKED)
-        if d in ("alendronate", "glucocorticoid", "methotrexate")
-        else d
-        for d in DRUGS
-    ],
-)
+@pytest.mark.parametrize("drug", DRUGS)
 def test_text_start_day_is_refused_naming_the_argument(drug: str):
     with pytest.raises(ScenarioError, match=rf"^{drug}\b[^:]*: start_day"):
         _drug(drug)(start_day="0")
@@ -109,20 +93,9 @@ TOO_MANY = {
     "teriparatide": lambda: S.teriparatide(stop_day=MAX_WINDOWS + 1.5),
     "romosozumab": lambda: S.romosozumab(stop_day=(MAX_WINDOWS + 1.5) * YEAR / 12),
 }
-_NAMES_MISSING_ARGUMENT = pytest.mark.xfail(
-    strict=True,
-    reason="the refusal says 'lengthen every_days', an argument teriparatide and romosozumab do not "
-    "have (their interval is fixed); it should name stop_day, the argument that sets the count",
-)
 
 
-@pytest.mark.parametrize(
-    "drug",
-    [
-        pytest.param(d, marks=_NAMES_MISSING_ARGUMENT) if d in ("teriparatide", "romosozumab") else d
-        for d in TOO_MANY
-    ],
-)
+@pytest.mark.parametrize("drug", list(TOO_MANY))
 def test_more_doses_than_max_windows_are_refused_naming_an_argument_of_the_drug(drug: str):
     with pytest.raises(ScenarioError, match=rf"{drug}: .* more than {MAX_WINDOWS:,}") as err:
         TOO_MANY[drug]()

@@ -12,6 +12,7 @@ import sympy as sp
 import bonemodel as bm
 from bonemodel.errors import ModelError, ParameterError
 from bonemodel.model import Input, Model, Observable, State, symbols
+from bonemodel.models.inflammation import WITHOUT_DRUGS
 from bonemodel.parameters import parse_parameters
 from bonemodel.scenario import Scenario
 from bonemodel.sensitivity import COLUMNS, forward, local, local_timecourse, steady
@@ -401,7 +402,7 @@ def test_local_lemaire_functionals_agree_with_central_differences():
 def test_local_flagship_agrees_with_central_differences():
     """The inflammation model in high-activity RA over 10 years (compiles the 20-state model)."""
     try:
-        model = bm.load_model("inflammation")
+        model = bm.load_model("inflammation", modules=WITHOUT_DRUGS)
     except (ModelError, ImportError) as exc:  # pragma: no cover
         pytest.skip(f"inflammation model not available: {exc}")
     scenario = bm.scenarios.rheumatoid_arthritis("high")

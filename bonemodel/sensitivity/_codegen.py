@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
+from sympy.core.parameters import evaluate as sympy_evaluate
 
 from ..cache import private_folder, read_text, safe_name, write_text
 from ..compile import _BatchPrinter, _ScalarPrinter, _unpack, _var, compile_model
@@ -200,7 +201,11 @@ def _arrays(name, arrays, printer, unpack_y, unpack_p, rename, batched) -> list[
     """A function filling sparse entries of several arrays, with one CSE over all of them."""
     lines = [f"def {name}(t, y, p):"]
     lines += [u for u in (unpack_y, unpack_p) if u]
-    exprs = [e.xreplace(rename) for _, _, entries in arrays for _, e in entries]
+    # Renaming symbols must not re-evaluate the tree: sympy's Max/Min constructors search their
+    # arguments for redundant entries (factor_terms on every Max), which made a flagship model
+    # with a few Max terms take minutes here; the expressions are already simplified.
+    with sympy_evaluate(False):
+        exprs = [e.xreplace(rename) for _, _, entries in arrays for _, e in entries]
     subs, reduced = _cse(exprs) if exprs else ([], [])
     for sym, e in subs:
         lines.append(f"    {sym} = {printer.doprint(e)}")

@@ -13,8 +13,9 @@ and are consumed when RANKL commits them to fuse::
 At x = 1, P = 1 and the core is unchanged. Commitment saturates at physiological RANKL (small
 K_pool), so the ordinary ups and downs of RANKL (menopause, inflammation) barely move the pool;
 deep RANKL inhibition (denosumab) stops commitment and P grows towards 1 + c_pool. When the
-blocker goes, the accumulated precursors fuse at once: the rebound in resorption after stopping
-denosumab is a consequence of the pool, not a fitted curve.
+blocker goes, the accumulated precursors fuse at once and add to the rebound in resorption after
+stopping denosumab (with the OPG lost with the osteoblasts during treatment, which the core
+already has); neither is fitted to the rebound.
 """
 
 from __future__ import annotations
