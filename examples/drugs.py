@@ -3,9 +3,10 @@
 (pk) One dose of each drug: the concentration-time course beside the label's Cmax (and its
      spread), tmax and half-life; alendronate as the drug retained in bone over a year of
      70 mg/week, beside the published retained fraction of the absorbed dose.
-(a) Three years in postmenopausal women (each drug from ``TRIAL_START``, 5 years after the
-    start of menopause; placebo = menopause only): spine and hip BMD vs placebo, CTX and P1NP
-    from the trial's start, and the hip and vertebral fracture incidence ratio vs placebo.
+(a) Three years in postmenopausal women of ~70 (each drug from ``OP_START``, 20 years after the
+    start of menopause, as in the drug targets; placebo = menopause only): spine and hip BMD vs
+    placebo, CTX and P1NP from the trial's start, and the hip and vertebral fracture incidence
+    ratio vs placebo. (b) and (c) start there too; (d) and (e) 5 years into each condition.
 (b) Stopping antiresorptives: denosumab continued, stopped after four doses, or stopped and
     followed by one zoledronate infusion when the next dose was due; alendronate for 5 years
     continued or stopped (FLEX). Spine BMD, CTX and, for denosumab, the osteoclast-precursor pool.
@@ -38,6 +39,7 @@ from scipy.integrate import cumulative_trapezoid
 from bonemodel import scenarios as S
 from bonemodel.models import load_model
 from bonemodel.models.inflammation import pk
+from bonemodel.models.inflammation.drug_targets import OP_START
 from bonemodel.models.inflammation.targets import BY_ID, TRIAL_START, band_text
 from bonemodel.plotting import wrap_title
 from bonemodel.report import comparison, run_script
@@ -400,8 +402,8 @@ def _bone_band(
 
 # ------------------------------------------------------------------- (a) three-year trials
 def trial_arms() -> dict[str, Scenario]:
-    """The drug arms of figure (a), each on top of menopause from TRIAL_START."""
-    ts = TRIAL_START
+    """The drug arms of figure (a), each on top of menopause from OP_START."""
+    ts = OP_START
     return {
         "denosumab": S.denosumab(start_day=ts),
         "alendronate": S.alendronate(start_day=ts),
@@ -414,9 +416,9 @@ def trial_arms() -> dict[str, Scenario]:
 
 
 def trial_effects(model, quick: bool) -> dict[str, pd.DataFrame]:
-    """Per arm, over 3 years from TRIAL_START (index: months): the quantities trials report."""
-    t_end = TRIAL_START + 3 * YEAR
-    grid = _grid(TRIAL_START, t_end, 5.0 if quick else 2.0)
+    """Per arm, over 3 years from OP_START (index: months): the quantities trials report."""
+    t_end = OP_START + 3 * YEAR
+    grid = _grid(OP_START, t_end, 5.0 if quick else 2.0)
     placebo = _run(model, S.menopause(), t_end, grid)
     out = {}
     for name, drug in {"placebo": None, **trial_arms()}.items():
@@ -427,7 +429,7 @@ def trial_effects(model, quick: bool) -> dict[str, pd.DataFrame]:
 
 def _trial_frame(sol: Solution, placebo: Solution) -> pd.DataFrame:
     """The columns of TRIAL_PANELS from the trial's start on, index months."""
-    ts = TRIAL_START
+    ts = OP_START
     m = sol.t >= ts
     frame = pd.DataFrame(
         {
@@ -510,7 +512,7 @@ def figure_a(frames: Mapping[str, pd.DataFrame]) -> go.Figure:
         first = False
     fig.update_layout(
         title=wrap_title(
-            "(a) Three years in postmenopausal women, each drug from 5 years after menopause "
+            "(a) Three years in postmenopausal women of ~70, each drug from 20 years after menopause "
             "(placebo: menopause only); diamonds: published numbers with their bands"
         ),
         height=1000,
@@ -520,7 +522,7 @@ def figure_a(frames: Mapping[str, pd.DataFrame]) -> go.Figure:
 
 
 # ---------------------------------------------------------------- (b) stopping antiresorptives
-DMAB_LAST = TRIAL_START + 3 * 182.5
+DMAB_LAST = OP_START + 3 * 182.5
 """Day of the fourth and last denosumab dose of the arms that stop."""
 DMAB_MISSED = DMAB_LAST + 182.5
 """Day the fifth dose was due: the stop of Bone 2011 (24 months)."""
@@ -528,7 +530,7 @@ DMAB_MISSED = DMAB_LAST + 182.5
 
 def stopping_arms() -> dict[str, tuple[Scenario, float]]:
     """Arm -> (drug on top of menopause, end of follow-up: 5 years after the last dose)."""
-    ts = TRIAL_START
+    ts = OP_START
     stopped = S.denosumab(start_day=ts, stop_day=ts + 2 * YEAR - 1)
     dmab_end = DMAB_LAST + 5 * YEAR
     return {
@@ -549,16 +551,16 @@ def stopping_arms() -> dict[str, tuple[Scenario, float]]:
 def stopping(model, quick: bool) -> dict[str, Solution]:
     """Runs of figure (b), and placebo over the longest follow-up."""
     step = 15.0 if quick else 5.0
-    t_end = TRIAL_START + 10 * YEAR
-    sols = {"placebo": _run(model, S.menopause(), t_end, _grid(TRIAL_START, t_end, step))}
+    t_end = OP_START + 10 * YEAR
+    sols = {"placebo": _run(model, S.menopause(), t_end, _grid(OP_START, t_end, step))}
     for arm, (drug, end) in stopping_arms().items():
-        sols[arm] = _run(model, S.menopause() + drug, end, _grid(TRIAL_START, end, step))
+        sols[arm] = _run(model, S.menopause() + drug, end, _grid(OP_START, end, step))
     return sols
 
 
 def _stop_frame(sol: Solution) -> pd.DataFrame:
     """BMD and CTX from the trial's start, and the precursor pool; index years from the start."""
-    ts = TRIAL_START
+    ts = OP_START
     m = sol.t >= ts
     frame = pd.DataFrame(
         {
@@ -574,7 +576,7 @@ def _stop_frame(sol: Solution) -> pd.DataFrame:
 
 def stopping_rows(sols: Mapping[str, Solution]) -> list[dict]:
     """Bone 2011 and FLEX beside ours."""
-    ts = TRIAL_START
+    ts = OP_START
     stop, pbo = sols["denosumab stopped after 4 doses"], sols["placebo"]
     zol = sols["denosumab stopped, zoledronate at 6 months"]
 
@@ -687,7 +689,7 @@ def figure_b(sols: Mapping[str, Solution]) -> go.Figure:
 
 def _stopping_published(fig: go.Figure, frames: Mapping[str, pd.DataFrame]) -> None:
     """Bone 2011 (BMD near baseline 1-2 years off; CTX overshoot band) and FLEX (hip -2.4)."""
-    missed = (DMAB_MISSED - TRIAL_START) / YEAR
+    missed = (DMAB_MISSED - OP_START) / YEAR
     fig.add_scatter(
         x=[missed + 1, missed + 2],
         y=[0.0, 0.0],
@@ -733,7 +735,7 @@ ZOOM_DAY = 180.0
 
 def pth_pattern(model, quick: bool) -> dict[str, Solution]:
     """Placebo, daily injections and a continuous infusion of 20 ug/day for 12 months."""
-    ts, t_end = TRIAL_START, TRIAL_START + YEAR
+    ts, t_end = OP_START, OP_START + YEAR
     per_day = 48 if quick else 96
     zoom = ts + ZOOM_DAY + np.arange(0.0, 3.0, 1.0 / 1440)
     grid = np.union1d(_grid(ts, t_end, 1.0 / per_day), zoom)
@@ -760,7 +762,7 @@ def _pth_frame(sol: Solution, placebo: Solution) -> pd.DataFrame:
 
     Daily means, because the injections make every quantity swing within the day.
     """
-    ts = TRIAL_START
+    ts = OP_START
     days = int(YEAR)
     frame = pd.DataFrame(
         {
@@ -782,7 +784,7 @@ def _pth_frame(sol: Solution, placebo: Solution) -> pd.DataFrame:
 
 def pth_rows(sols: Mapping[str, Solution]) -> list[dict]:
     """D6: the same dose builds bone as daily pulses and removes it as an infusion."""
-    ts, t1 = TRIAL_START, TRIAL_START + YEAR
+    ts, t1 = OP_START, OP_START + YEAR
     pbo = sols["placebo"]
 
     def vs_placebo(sol: Solution) -> float:
@@ -826,7 +828,7 @@ def figure_c(sols: Mapping[str, Solution]) -> go.Figure:
                 row=k // 3 + 1,
                 col=k % 3 + 1,
             )
-        t0 = TRIAL_START + ZOOM_DAY
+        t0 = OP_START + ZOOM_DAY
         m = (sol.t >= t0) & (sol.t <= t0 + 3)
         hours = (sol.t[m] - t0) * 24
         for col, name in ((2, "teriparatide_pg_ml"), (3, "pth_anabolic_rel")):

@@ -27,7 +27,7 @@ import numpy as np
 
 from ... import scenarios as sc
 from ...scenario import Scenario
-from .targets import RA_ENTRY, TRIAL_START, YEAR, Target, _pm, _Runner, _t
+from .target_base import RA_ENTRY, TRIAL_START, YEAR, Target, _pm, _Runner, _t
 
 MONTH = YEAR / 12
 OP_START = 20 * YEAR
