@@ -460,18 +460,21 @@ def _dosing(
     )
 
 
+def _injected(
+    fn: str, target: str, dose: float, every_days: float, start_day: float, stop_day: float | None, how: str
+) -> Scenario:
+    """Doses of ``dose`` mg given ``how`` every ``every_days`` from start_day until stop_day."""
+    ws = _dosing(fn, target, dose, every_days, start_day, stop_day)
+    when = _when(start_day, stop_day)
+    return Scenario(f"{fn} {dose:g} mg", {}, ws, f"{fn} {dose:g} mg {how} every {every_days:g} days {when}")
+
+
 def denosumab(
     dose_mg: float = 60.0, every_days: float = 182.5, start_day: float = 0.0, stop_day: float | None = None
 ) -> Scenario:
     """Denosumab ``dose_mg`` s.c. every ``every_days`` (Prolia: 60 mg every 6 months)."""
     dose = _dose("denosumab", "dose_mg", dose_mg)
-    ws = _dosing("denosumab", "denosumab_rate", dose, every_days, start_day, stop_day)
-    return Scenario(
-        f"denosumab {dose:g} mg",
-        {},
-        ws,
-        f"denosumab {dose:g} mg s.c. every {every_days:g} days {_when(start_day, stop_day)}",
-    )
+    return _injected("denosumab", "denosumab_rate", dose, every_days, start_day, stop_day, "s.c.")
 
 
 def alendronate(mg_week: float = 70.0, start_day: float = 0.0, stop_day: float | None = None) -> Scenario:
@@ -496,13 +499,7 @@ def zoledronate(
 ) -> Scenario:
     """Zoledronate ``dose_mg`` i.v. (15-minute infusion) every ``every_days`` (Reclast: 5 mg yearly)."""
     dose = _dose("zoledronate", "dose_mg", dose_mg)
-    ws = _dosing("zoledronate", "zoledronate_rate", dose, every_days, start_day, stop_day)
-    return Scenario(
-        f"zoledronate {dose:g} mg",
-        {},
-        ws,
-        f"zoledronate {dose:g} mg i.v. every {every_days:g} days {_when(start_day, stop_day)}",
-    )
+    return _injected("zoledronate", "zoledronate_rate", dose, every_days, start_day, stop_day, "i.v.")
 
 
 def teriparatide(
