@@ -243,8 +243,8 @@ def profile(
     return pd.DataFrame(rows)
 
 
-PK_WEIGHTS = {"cmax": 1.0, "tmax": 1.0, "t_half": 1.0}
-"""The descriptors the PK fit uses (where published)."""
+PK_DESCRIPTORS = ("cmax", "tmax", "t_half")
+"""The descriptors the PK fit uses (where published; each residual in units of its published spread)."""
 
 PK_DEFAULT_SPREAD = math.log(1.25)
 """Log-scale half-width taken for a descriptor published without its variability."""
@@ -289,7 +289,7 @@ def calibrate_pk(drug: str, model: Model | None = None, *, max_nfev: int = 100) 
     lo = np.log([spec[n][0] for n in names])
     hi = np.log([spec[n][1] for n in names])
     want = pk.published()[drug]
-    keys = [k for k in PK_WEIGHTS if _has(pk, want, k)]
+    keys = [k for k in PK_DESCRIPTORS if _has(pk, want, k)]
 
     def fun(z: np.ndarray) -> np.ndarray:
         ours = pk.profiles(model, dict(zip(names, np.exp(z))), drugs=[drug])[drug]
