@@ -9,7 +9,7 @@ The public API, in the order a user meets it::
     bm.steady_state(model)
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from . import scenarios, sensitivity  # noqa: E402
 from .cache import CacheWarning  # noqa: E402
