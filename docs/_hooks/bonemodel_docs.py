@@ -194,7 +194,11 @@ def example_figures(path: Path) -> list[tuple[str, re.Pattern]]:
             continue
         if node.func.attr != "write_html":
             continue
-        for part in ast.walk(node.args[0]):
+        parts = list(ast.walk(node.args[0]))
+        inside = {id(c) for j in parts if isinstance(j, ast.JoinedStr) for c in ast.walk(j) if c is not j}
+        for part in parts:
+            if id(part) in inside:
+                continue  # a piece of an f-string, handled with its f-string
             if (
                 isinstance(part, ast.Constant)
                 and isinstance(part.value, str)
