@@ -24,6 +24,7 @@ from .errors import (  # noqa: E402
     SimulationError,
     SolverError,
 )
+from .interop import from_sbml, to_petab, to_sbml  # noqa: E402
 from .model import Input, Model, Module, Observable, State  # noqa: E402
 from .models import list_models, load_model  # noqa: E402
 from .parameters import Param, ParameterSet, load_parameters  # noqa: E402
@@ -54,6 +55,7 @@ __all__ = [
     "SteadyState",
     "compare",
     "compile_model",
+    "from_sbml",
     "list_models",
     "load_model",
     "load_parameters",
@@ -62,4 +64,6 @@ __all__ = [
     "simulate",
     "steady_state",
     "sweep",
+    "to_petab",
+    "to_sbml",
 ]

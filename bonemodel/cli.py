@@ -88,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_describe)
 
     p = sub.add_parser("simulate", help="simulate one model and write CSV / HTML")
-    p.add_argument("model")
+    p.add_argument("model", help="a shipped model's name, or an SBML file (.xml, .sbml)")
     p.add_argument("--scenario", help="a named scenario of the model or of bonemodel.scenarios")
     p.add_argument("--t-end", type=days, help="end time in days (default: the model's)")
     p.add_argument(
@@ -116,7 +116,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="smaller settings (for tests)")
     p.set_defaults(handler=_reproduce)
 
-    for module, adder in (("cli_sweep", "add_sweep_command"), ("cli_sensitivity", "add_sensitivity_command")):
+    for module, adder in (
+        ("cli_sweep", "add_sweep_command"),
+        ("cli_sensitivity", "add_sensitivity_command"),
+        ("interop._cli", "add_interop_commands"),
+    ):
         if importlib.util.find_spec(f"bonemodel.{module}") is not None:
             getattr(importlib.import_module(f"bonemodel.{module}"), adder)(sub)
     for command in sub.choices.values():
@@ -175,6 +179,7 @@ def _simulate(args) -> int:
     from .simulate import simulate
 
     check_name(args.model, "model")
+    sbml = args.model.lower().endswith((".xml", ".sbml"))
     if args.scenario is not None:
         check_name(args.scenario, "scenario")
     params = parse_assignments(args.set)
@@ -183,7 +188,14 @@ def _simulate(args) -> int:
     if args.csv and args.html and Path(args.csv).resolve() == Path(args.html).resolve():
         raise UsageError("--csv and --html name the same file; give two names")
 
-    model = load_model(args.model)
+    if sbml:  # the file's time-triggered events apply unless another scenario is named
+        from .interop import from_sbml
+
+        model = from_sbml(Path(args.model))
+        if args.scenario is None and "events" in model.scenarios:
+            args.scenario = "events"
+    else:
+        model = load_model(args.model)
     sol = simulate(
         model,
         args.t_end,
