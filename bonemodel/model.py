@@ -64,7 +64,24 @@ def symbols(names: str) -> tuple[sp.Symbol, ...]:
 
 @dataclass(frozen=True)
 class State:
-    """A dynamic variable with its initial value (number, parameter name or expression)."""
+    """A dynamic variable with its initial value (number, parameter name or expression).
+
+    Parameters
+    ----------
+    name
+        Identifier of the state, the paper's symbol where it is valid Python (``"OCa"``).
+    initial
+        Initial value in ``unit``: a number, the name of a parameter, or a sympy expression of
+        parameters.
+    unit
+        Unit of the state, e.g. ``"pM"`` (cell concentrations) or ``"%"`` (bone volume).
+    description
+        What the state is, in words.
+    latex
+        LaTeX form of the name for equations (default: derived from ``name``).
+    nonnegative
+        Whether a materially negative value fails the run (true for concentrations and volumes).
+    """
 
     name: str
     initial: float | str | sp.Expr
@@ -80,7 +97,21 @@ class State:
 
 @dataclass(frozen=True)
 class Input:
-    """An exogenous driver (dose rate, disease activity); scenarios schedule it in time."""
+    """An exogenous driver (dose rate, disease activity); scenarios schedule it in time.
+
+    Parameters
+    ----------
+    name
+        Identifier of the input.
+    default
+        Value in ``unit`` when no scenario sets it.
+    unit
+        Unit of the input, e.g. ``"pM/day"`` for an infusion rate, ``"1"`` for a dimensionless activity.
+    description
+        What the input is, in words.
+    latex
+        LaTeX form of the name for equations.
+    """
 
     name: str
     default: float = 0.0
@@ -99,6 +130,21 @@ class Observable:
 
     ``baseline="start"`` reports the percent change of ``expr`` from its value at the
     first time point of a simulation (e.g. BMD change from the scenario's start).
+
+    Parameters
+    ----------
+    name
+        Identifier of the observable (stable names such as ``"bmd_spine_pct"``).
+    expr
+        Sympy expression of states, parameters, inputs, named expressions and ``t`` [day].
+    unit
+        Unit of the reported value (``"%"`` when ``baseline="start"``).
+    description
+        What the observable is, in words.
+    latex
+        LaTeX form of the name for equations.
+    baseline
+        ``None`` (report ``expr`` itself) or ``"start"`` (percent change from the first time point).
     """
 
     name: str
@@ -120,6 +166,31 @@ class Module:
     expression or state name to a function old -> new expression; ``terms`` adds terms
     to the right-hand sides of existing or new states; ``rhs`` gives the right-hand
     side of the module's own new states.
+
+    Parameters
+    ----------
+    name
+        Identifier of the module (``"cytokines"``); recorded in ``Model.modules``.
+    states
+        New states the module adds.
+    inputs
+        New inputs the module adds.
+    parameters
+        The module's parameters (from its parameter file), merged into the model's.
+    expressions
+        New named intermediate expressions (sympy), in the units their parameter files imply.
+    rhs
+        Right-hand sides [state unit/day] of the module's own new states.
+    terms
+        Terms [state unit/day] added to the right-hand sides of existing states.
+    modify
+        Functions ``old expression -> new expression`` applied to existing expressions or right-hand sides.
+    observables
+        New observables.
+    citations
+        Keys of ``parameters/references.bib`` the module is built on.
+    description
+        What the module models, in words.
     """
 
     name: str
@@ -137,7 +208,51 @@ class Module:
 
 @dataclass(frozen=True)
 class Model:
-    """A symbolic ODE model ``dy/dt = rhs(t, y, p, u)`` with its parameters and outputs."""
+    """A symbolic ODE model ``dy/dt = rhs(t, y, p, u)`` with its parameters and outputs.
+
+    Time ``t`` is in days; every state, parameter, input and observable carries its own unit.
+
+    Parameters
+    ----------
+    name
+        Identifier of the model (``"pivonka2008"``); names cache files, so letters, digits and ``_ . + -``.
+    states
+        The dynamic variables, in the order of the state vector.
+    parameters
+        The parameter set (values with units, sources and ranges).
+    rhs
+        Right-hand side of each state [state unit/day], keyed by state name (sympy expressions).
+    inputs
+        Exogenous drivers that scenarios schedule in time.
+    expressions
+        Named intermediate expressions used by the right-hand sides and observables.
+    observables
+        Derived quantities reported beside the states.
+    citations
+        Keys of ``parameters/references.bib`` the model is built on.
+    description
+        What the model is, in words.
+    modules
+        Names of the modules applied to the core, in order.
+    scenarios
+        Named scenarios of this model (name -> Scenario).
+    default_t_end
+        Simulated time [day] when ``simulate`` is given no ``t_end``.
+    outputs
+        Named outputs for sweeps and sensitivity, e.g. ``{"bmd_change_10y": "bmd_spine_pct@3652.5"}``.
+
+    Raises
+    ------
+    ModelError
+        If a name is not a usable identifier, a symbol is undefined, or an equation is not an expression.
+
+    Examples
+    --------
+    >>> import bonemodel as bm
+    >>> model = bm.load_model("lemaire2004")
+    >>> model.state_names
+    ['R', 'B', 'C']
+    """
 
     name: str
     states: tuple[State, ...]
@@ -200,12 +315,14 @@ class Model:
         return [o.name for o in self.observables]
 
     def state(self, name: str) -> State:
+        """The state called ``name``; a ModelError (with a suggestion) if there is none."""
         for s in self.states:
             if s.name == name:
                 return s
         raise ModelError(f"model '{self.name}' has no state '{name}'{suggest(name, self.state_names)}")
 
     def observable(self, name: str) -> Observable:
+        """The observable called ``name``; a ModelError (with a suggestion) if there is none."""
         for o in self.observables:
             if o.name == name:
                 return o
@@ -367,7 +484,26 @@ class Model:
 
     # ------------------------------------------------------------ extension
     def extend(self, *modules: Module, name: str | None = None) -> Model:
-        """A new model with the modules applied in order (this model is unchanged)."""
+        """A new model with the modules applied in order (this model is unchanged).
+
+        Parameters
+        ----------
+        *modules
+            The modules to apply, in order.
+        name
+            Name of the new model (default: this model's name).
+
+        Returns
+        -------
+        Model
+            The extended model.
+
+        Raises
+        ------
+        ModelError
+            If a module redefines an expression, adds a term to an unknown state, or modifies
+            something that does not exist.
+        """
         model = self
         for module in modules:
             model = model._apply(module)
@@ -423,7 +559,23 @@ class Model:
         )
 
     def with_parameters(self, parameters: ParameterSet) -> Model:
-        """The same equations bound to another parameter set (names must match)."""
+        """The same equations bound to another parameter set (names must match).
+
+        Parameters
+        ----------
+        parameters
+            A parameter set with exactly this model's parameter names.
+
+        Returns
+        -------
+        Model
+            A model with the same equations (and compiled-code key), new values.
+
+        Raises
+        ------
+        ModelError
+            If the set lacks a parameter of the model or has one the model does not use.
+        """
         missing = sorted(set(self.parameter_names) - set(parameters.names))
         extra = sorted(set(parameters.names) - set(self.parameter_names))
         if missing or extra:
@@ -446,7 +598,15 @@ class Model:
 
     # ---------------------------------------------------------- description
     def describe(self) -> str:
-        """A markdown summary: equations in LaTeX, states, parameters with sources."""
+        """A markdown summary: equations in LaTeX, states, parameters with sources.
+
+        Returns
+        -------
+        str
+            Markdown: the equations (sympy's LaTeX of the right-hand sides, each rate in
+            [state unit/day]), tables of states, inputs and observables with their units, and the
+            parameter table with value, unit, description and source.
+        """
         lines = [f"# Model `{self.name}`", ""]
         if self.description:
             lines += [self.description, ""]

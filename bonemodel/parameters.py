@@ -37,7 +37,35 @@ _MODEL = re.compile(r"[A-Za-z0-9_.+-]+")
 
 @dataclass(frozen=True)
 class Param:
-    """One parameter: value with unit, meaning, provenance and a plausible range."""
+    """One parameter: value with unit, meaning, provenance and a plausible range.
+
+    Built from one ``[parameters.NAME]`` table of a parameter file.
+
+    Parameters
+    ----------
+    name
+        Identifier, the paper's symbol where it is valid Python (``"D_OCp"``).
+    value
+        Value in ``unit``.
+    unit
+        Unit of the value, e.g. ``"1/day"``, ``"pM"``, ``"pM/day"``, ``"1"`` (dimensionless).
+    description
+        What the parameter means, in words.
+    source
+        Key of ``parameters/references.bib``, or ``"assumed"`` / ``"calibrated"`` (then ``note`` says why).
+    where
+        Where in the source: table, equation or encoding.
+    range
+        Plausible ``(low, high)`` in ``unit``, used by sweeps and sensitivity analysis.
+    dist
+        Distribution over ``range`` for sampling: ``"uniform"`` or ``"loguniform"``.
+    note
+        Reason or calibration target (required for assumed or calibrated values).
+    latex
+        LaTeX form of the name for equations.
+    lower
+        Smallest acceptable value in ``unit`` (most rates and concentrations are >= 0).
+    """
 
     name: str
     value: float
@@ -52,7 +80,25 @@ class Param:
     lower: float = 0.0  # values below this bound are rejected (most rates and concentrations are >= 0)
 
     def check_value(self, value: Any, *, model: str = "") -> float:
-        """Return ``value`` as float if it is acceptable for this parameter, else raise."""
+        """Return ``value`` as float if it is acceptable for this parameter, else raise.
+
+        Parameters
+        ----------
+        value
+            Proposed value, in the parameter's ``unit``.
+        model
+            Model name quoted in the error message.
+
+        Returns
+        -------
+        float
+            The value as a float, in ``unit``.
+
+        Raises
+        ------
+        ParameterError
+            If the value is not a real number (booleans and text are refused) or is below ``lower``.
+        """
         where = f" of model '{model}'" if model else ""
         number = _checks.real(value, f"parameter '{self.name}'{where} (in {self.unit})", ParameterError)
         if number < self.lower:
@@ -64,7 +110,19 @@ class Param:
 
 @dataclass(frozen=True)
 class ParameterSet:
-    """Named parameters of one model (or of several composed modules)."""
+    """Named parameters of one model (or of several composed modules).
+
+    Parameters
+    ----------
+    name
+        Name of the set, the model (or module) it belongs to.
+    params
+        The parameters by name; each carries its own unit.
+    citations
+        Keys of ``parameters/references.bib`` the set is built on.
+    path
+        The parameter file it was read from (empty when built in code).
+    """
 
     name: str
     params: dict[str, Param]
@@ -100,20 +158,65 @@ class ParameterSet:
         return {n: p.value for n, p in self.params.items()}
 
     def validate_overrides(self, overrides: Mapping[str, Any] | None) -> dict[str, float]:
-        """Check names and values of user overrides; return them as floats."""
+        """Check names and values of user overrides; return them as floats.
+
+        Parameters
+        ----------
+        overrides
+            Parameter name -> value in the parameter's unit (or None for none).
+
+        Returns
+        -------
+        dict of str to float
+            The checked values.
+
+        Raises
+        ------
+        ParameterError
+            If a name is unknown (with a "did you mean") or a value is not acceptable.
+        """
         checked: dict[str, float] = {}
         for name, value in (overrides or {}).items():
             checked[name] = self[name].check_value(value, model=self.name)
         return checked
 
     def with_values(self, overrides: Mapping[str, Any]) -> ParameterSet:
-        """A copy with some values replaced (validated)."""
+        """A copy with some values replaced (validated).
+
+        Parameters
+        ----------
+        overrides
+            Parameter name -> new value in the parameter's unit.
+
+        Returns
+        -------
+        ParameterSet
+            The new set; this one is unchanged.
+        """
         checked = self.validate_overrides(overrides)
         params = {n: replace(p, value=checked.get(n, p.value)) for n, p in self.params.items()}
         return replace(self, params=params)
 
     def merge(self, other: ParameterSet, *, name: str | None = None) -> ParameterSet:
-        """Union of two sets; a name defined in both is an error (modules must not clash)."""
+        """Union of two sets; a name defined in both is an error (modules must not clash).
+
+        Parameters
+        ----------
+        other
+            The set to add.
+        name
+            Name of the result (default: this set's name).
+
+        Returns
+        -------
+        ParameterSet
+            Parameters of both sets, and the citations of both.
+
+        Raises
+        ------
+        ParameterError
+            If a parameter name is defined in both sets.
+        """
         clash = sorted(set(self.params) & set(other.params))
         if clash:
             raise ParameterError(
@@ -123,7 +226,23 @@ class ParameterSet:
         return ParameterSet(name or self.name, {**self.params, **other.params}, cites, self.path)
 
     def ranges(self, names: Iterable[str] | None = None) -> dict[str, tuple[float, float, str]]:
-        """``{name: (low, high, dist)}`` for the named parameters (all with a range by default)."""
+        """``{name: (low, high, dist)}`` for the named parameters (all with a range by default).
+
+        Parameters
+        ----------
+        names
+            Parameters to return (default: every parameter that has a range).
+
+        Returns
+        -------
+        dict
+            Name -> ``(low, high, dist)``, the bounds in the parameter's unit.
+
+        Raises
+        ------
+        ParameterError
+            If a named parameter has no range in its file.
+        """
         out = {}
         for n in names if names is not None else self.params:
             p = self[n]
@@ -138,7 +257,13 @@ class ParameterSet:
         return out
 
     def to_frame(self):
-        """All parameters as a pandas DataFrame indexed by name."""
+        """All parameters as a pandas DataFrame indexed by name.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per parameter: value (in its unit), unit, description, source and range.
+        """
         import pandas as pd
 
         rows = [
@@ -176,7 +301,32 @@ def reference_keys() -> dict[str, str]:
 
 
 def load_parameters(name_or_path: str | Path) -> ParameterSet:
-    """Load and validate a parameter file by model name (shipped file) or by path."""
+    """Load and validate a parameter file by model name (shipped file) or by path.
+
+    Parameters
+    ----------
+    name_or_path
+        The stem of a shipped file (``"pivonka2008"`` reads ``parameters/pivonka2008.toml``) or
+        the path of a ``.toml`` file.
+
+    Returns
+    -------
+    ParameterSet
+        The file's parameters, each with value, unit, description, source and range.
+
+    Raises
+    ------
+    ParameterFileError
+        If the file is missing, unreadable, not UTF-8 TOML, or a table is incomplete or inconsistent
+        (a value outside its range, an assumed value without a note, ...).
+
+    Examples
+    --------
+    >>> import bonemodel as bm
+    >>> p = bm.load_parameters("lemaire2004")["k_B"]
+    >>> (p.value, p.unit)
+    (0.189, '1/day')
+    """
     if not isinstance(name_or_path, (str, Path)):
         raise ParameterFileError(
             f"a parameter file is named by a model name or a path, got {type(name_or_path).__name__}"
