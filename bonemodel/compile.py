@@ -88,7 +88,37 @@ def _var(prefix: str, name: str) -> str:
 
 @dataclass
 class CompiledModel:
-    """Numeric functions generated from a Model; picklable (pickles its source)."""
+    """Numeric functions generated from a Model; picklable (pickles its source).
+
+    Made by `compile_model`. Every function takes time ``t`` [day], the states ``y`` in their
+    units and the runtime vector ``p`` (parameters, then inputs, each in its unit); rates are in
+    [state unit/day].
+
+    Parameters
+    ----------
+    name
+        Name of the model.
+    key
+        Hash of the equations; names the cached code (values do not enter it).
+    state_names
+        Order of the state vector.
+    parameter_names
+        Order of the parameters in the runtime vector.
+    input_names
+        Order of the inputs in the runtime vector, after the parameters.
+    observable_names
+        Order of the observables.
+    observable_baselines
+        Per observable, ``None`` or ``"start"`` (reported as % change from the first time point).
+    nonnegative
+        Per state, whether a materially negative value fails a run.
+    default_vector
+        The runtime vector of the parameter files' values and the inputs' defaults.
+    source
+        The generated Python source.
+    neutral
+        States that appear in no right-hand side (kept out of steady-state solves).
+    """
 
     name: str
     key: str
@@ -126,20 +156,25 @@ class CompiledModel:
 
     @property
     def n_states(self) -> int:
+        """Number of states."""
         return len(self.state_names)
 
     # Scalar flavour (Python floats in, list or ndarray out)
     def rhs(self, t: float, y, p) -> np.ndarray:
+        """Right-hand side [state unit/day] at time ``t`` [day], states ``y`` and runtime vector ``p``."""
         return np.array(self._fns["rhs_scalar"](t, y, p))
 
     def jac(self, t: float, y, p) -> np.ndarray:
+        """Analytic Jacobian d(rhs)/dy [1/day], shape (n_states, n_states)."""
         return self._fns["jac_scalar"](t, y, p)
 
     # Batched flavour: y (n, *batch), p (m, *batch) or (m,)
     def rhs_batch(self, t, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """Right-hand side of many members at once: ``y`` (n_states, *batch), ``p`` (n_runtime, *batch)."""
         return self._fns["rhs_batch"](t, y, p)
 
     def jac_batch(self, t, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """Jacobians [1/day] of many members at once, shape (n_states, n_states, *batch)."""
         return self._fns["jac_batch"](t, y, p)
 
     def observables(self, t, y: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -147,7 +182,7 @@ class CompiledModel:
         return self._fns["obs_batch"](t, y, p)
 
     def initial(self, p) -> np.ndarray:
-        """Initial state for the runtime vector ``p``."""
+        """Initial state (in the states' units) for the runtime vector ``p``."""
         return np.array(self._fns["y0_scalar"](0.0, None, np.asarray(p, dtype=float).tolist()), dtype=float)
 
     @property
@@ -156,7 +191,18 @@ class CompiledModel:
         return self._fns["rhs_scalar"], self._fns["jac_scalar"]
 
     def vector(self, values: dict[str, float] | None = None) -> np.ndarray:
-        """Runtime vector from the defaults with some names replaced (names unchecked here)."""
+        """Runtime vector from the defaults with some names replaced (names unchecked here).
+
+        Parameters
+        ----------
+        values
+            Parameter or input name -> value in its unit.
+
+        Returns
+        -------
+        numpy.ndarray
+            Parameters, then inputs, in `runtime_names` order.
+        """
         v = self.default_vector.copy()
         for k, val in (values or {}).items():
             v[self.index[k]] = val
@@ -196,6 +242,27 @@ def compile_model(model: Model, *, use_cache: bool = True) -> CompiledModel:
 
     The code depends on the equations only: a model that differs in parameter values
     (``Model.with_parameters``) shares the generated functions of the first one compiled.
+
+    Parameters
+    ----------
+    model
+        The symbolic model.
+    use_cache
+        Look up and store the generated code in memory and in the disk cache (see the cache
+        policy); False generates it afresh.
+
+    Returns
+    -------
+    CompiledModel
+        Right-hand side, Jacobian, observables and initial state as numeric functions;
+        ``source`` shows the generated code.
+
+    Examples
+    --------
+    >>> import bonemodel as bm
+    >>> compiled = bm.compile_model(bm.load_model("lemaire2004"))
+    >>> compiled.state_names, compiled.n_states
+    (['R', 'B', 'C'], 3)
     """
     defaults = default_vector(model)
     cached = model.__dict__.get("_compiled")

@@ -32,7 +32,15 @@ class SimulationError(BonemodelError, ValueError):
 
 
 class SolverError(BonemodelError, RuntimeError):
-    """The integrator failed; ``solution`` keeps everything computed before the failure."""
+    """The integrator failed; ``solution`` keeps everything computed before the failure.
+
+    Parameters
+    ----------
+    message
+        Where (time [day], state) and why the run failed.
+    solution
+        The partial Solution, up to the failure.
+    """
 
     def __init__(self, message: str, solution: Any = None):
         super().__init__(message)

@@ -23,7 +23,21 @@ restarts already take minutes; a longer dosing schedule is better given as an av
 
 @dataclass(frozen=True)
 class Window:
-    """``target`` takes ``value`` (or base × value when ``scale``) for start <= t < stop."""
+    """``target`` takes ``value`` (or base × value when ``scale``) for start <= t < stop.
+
+    Parameters
+    ----------
+    target
+        A parameter or input name.
+    start
+        First day of the window [day].
+    stop
+        Day the window ends [day], or ``inf``.
+    value
+        Value in the target's unit, or a factor on its base value when ``scale``.
+    scale
+        Whether ``value`` multiplies the base value instead of replacing it.
+    """
 
     target: str
     start: float
@@ -47,7 +61,36 @@ class Window:
 
 @dataclass(frozen=True)
 class Scenario:
-    """Overrides and time windows applied to a model during a simulation."""
+    """Overrides and time windows applied to a model during a simulation.
+
+    Build scenarios with `constant`, `step`, `window` and `doses` (or the functions of
+    `bonemodel.scenarios`) and combine them with ``+``. The simulator restarts the integrator at
+    every switch time.
+
+    Parameters
+    ----------
+    name
+        Name shown in results and errors.
+    overrides
+        Parameter or input name -> value in its unit, for the whole run.
+    windows
+        Time windows, each setting one parameter or input for a span of days.
+    description
+        What the scenario represents, in words.
+
+    Raises
+    ------
+    ScenarioError
+        If a name, value or time is invalid, or two combined scenarios set one parameter to
+        different constants.
+
+    Examples
+    --------
+    >>> import bonemodel as bm
+    >>> infusion = bm.Scenario.window("I_P", 1000.0, start=20, stop=80)
+    >>> (infusion + bm.Scenario.constant("fast", k_B=0.2)).switch_times()
+    [20.0, 80.0]
+    """
 
     name: str = "baseline"
     overrides: Mapping[str, float] = field(default_factory=dict)
@@ -117,12 +160,23 @@ class Scenario:
         return set(self.overrides) | {w.target for w in self.windows}
 
     def switch_times(self) -> list[float]:
-        """Sorted times where some scheduled value changes."""
+        """Sorted times [day] where some scheduled value changes."""
         times = {w.start for w in self.windows} | {w.stop for w in self.windows if math.isfinite(w.stop)}
         return sorted(times)
 
     def segments(self, t0: float, t_end: float) -> list[tuple[float, float, list[Window]]]:
-        """Split [t0, t_end] at switch times; each piece lists the windows active on it."""
+        """Split [t0, t_end] at switch times; each piece lists the windows active on it.
+
+        Parameters
+        ----------
+        t0, t_end
+            Start and end of the simulated span [day].
+
+        Returns
+        -------
+        list of tuple
+            ``(start, stop, windows)`` per piece, times in days.
+        """
         cuts = [t0]
         for t in [t for t in self.switch_times() if t0 < t < t_end] + [t_end]:
             # switch times a few ulps apart (float sums of dose times) are one switch
@@ -142,21 +196,72 @@ class Scenario:
     # ------------------------------------------------------------ builders
     @classmethod
     def constant(cls, name: str, **overrides: float) -> Scenario:
-        """Constant overrides for the whole simulation."""
+        """Constant overrides for the whole simulation.
+
+        Parameters
+        ----------
+        name
+            Name of the scenario.
+        **overrides
+            Parameter or input name -> value in its unit.
+
+        Returns
+        -------
+        Scenario
+            The scenario.
+        """
         return cls(name, overrides)
 
     @classmethod
     def step(
         cls, target: str, value: float, *, start: float, scale: bool = False, name: str = ""
     ) -> Scenario:
-        """``target`` switches to ``value`` at ``start`` and stays there."""
+        """``target`` switches to ``value`` at ``start`` and stays there.
+
+        Parameters
+        ----------
+        target
+            A parameter or input name.
+        value
+            New value in the target's unit (a factor on the base value when ``scale``).
+        start
+            Day of the switch [day].
+        scale
+            Whether ``value`` multiplies the base value instead of replacing it.
+        name
+            Name of the scenario (default: ``"<target> step"``).
+
+        Returns
+        -------
+        Scenario
+            The scenario.
+        """
         return cls(name or f"{target} step", {}, (Window(target, start, math.inf, value, scale),))
 
     @classmethod
     def window(
         cls, target: str, value: float, *, start: float, stop: float, scale: bool = False, name: str = ""
     ) -> Scenario:
-        """``target`` takes ``value`` for start <= t < stop, its base value otherwise."""
+        """``target`` takes ``value`` for start <= t < stop, its base value otherwise.
+
+        Parameters
+        ----------
+        target
+            A parameter or input name.
+        value
+            Value in the target's unit during the window (a factor on the base value when ``scale``).
+        start, stop
+            First day of the window and the day it ends [day].
+        scale
+            Whether ``value`` multiplies the base value instead of replacing it.
+        name
+            Name of the scenario (default: ``"<target> window"``).
+
+        Returns
+        -------
+        Scenario
+            The scenario.
+        """
         return cls(name or f"{target} window", {}, (Window(target, start, stop, value, scale),))
 
     @classmethod
@@ -171,7 +276,35 @@ class Scenario:
         count: int,
         name: str = "",
     ) -> Scenario:
-        """Repeated rectangular doses: ``rate`` for ``duration`` days every ``interval`` days."""
+        """Repeated rectangular doses: ``rate`` for ``duration`` days every ``interval`` days.
+
+        Parameters
+        ----------
+        target
+            A parameter or input name, usually an administration rate.
+        rate
+            Value of the target during each dose, in its unit (e.g. pM/day).
+        start
+            Day the first dose begins [day].
+        interval
+            Days from the start of one dose to the start of the next [day].
+        duration
+            Length of each dose [day], ``0 < duration <= interval``.
+        count
+            Number of doses.
+        name
+            Name of the scenario (default: ``"<target> doses"``).
+
+        Returns
+        -------
+        Scenario
+            The scenario with one window per dose.
+
+        Raises
+        ------
+        ScenarioError
+            If a number is invalid or the duration is not within ``(0, interval]``.
+        """
         _checks.name(target, "the target of doses (a parameter or input name)", ScenarioError)
         at = f"doses of '{target}'"
         rate = _checks.real(rate, f"{at}: rate", ScenarioError)
@@ -191,7 +324,18 @@ class Scenario:
 
 
 def combine(scenarios: Iterable[Scenario]) -> Scenario:
-    """Sum of several scenarios (the empty sum is the baseline)."""
+    """Sum of several scenarios (the empty sum is the baseline).
+
+    Parameters
+    ----------
+    scenarios
+        The scenarios to combine, as with ``+``.
+
+    Returns
+    -------
+    Scenario
+        Their combination.
+    """
     total = Scenario()
     for s in scenarios:
         total = total + s

@@ -51,6 +51,9 @@ def simulate(
 ) -> Solution:
     """Integrate ``model`` from ``t_start`` to ``t_end`` days.
 
+    Compiles the model on first use (cached in memory and on disk); a changed parameter value
+    never recompiles.
+
     Parameters
     ----------
     model
@@ -70,12 +73,28 @@ def simulate(
         ``"rodas4"`` (the ensemble Rosenbrock solver with one member; numba-compiled when
         installed, no Python call per step).
     rtol, atol
-        Integrator tolerances (recorded in ``Solution.meta``).
+        Integrator tolerances (recorded in ``Solution.meta``): relative, and absolute in the
+        states' units.
+    t_start
+        Start time [day]; scenario windows and output times are in the same clock.
     y0
         Initial state (mapping by name or full vector); default: the model's initial values.
     raise_on_failure
         Raise :class:`SolverError` (whose ``solution`` keeps the partial result) on failure;
         with False, return the failed Solution instead.
+
+    Returns
+    -------
+    Solution
+        Times [day], states and observables in their units, the status, and the metadata
+        (method, tolerances, parameters, scenario).
+
+    Raises
+    ------
+    SolverError
+        If the run fails and ``raise_on_failure`` is true.
+    BonemodelError
+        If an argument is invalid, before anything is integrated.
 
     Notes
     -----
@@ -377,7 +396,26 @@ def _meta(model, compiled, setup, method, rtol, atol, t_start, t_end, steps, sta
 
 @dataclass
 class SteadyState:
-    """A steady state with its stability (eigenvalues of the Jacobian of the non-neutral states)."""
+    """A steady state with its stability (eigenvalues of the Jacobian of the non-neutral states).
+
+    Parameters
+    ----------
+    values
+        State name -> steady value, in the state's unit.
+    eigenvalues
+        Eigenvalues [1/day] of the Jacobian of the non-neutral states at the steady state.
+    stable
+        True when every eigenvalue has a negative real part.
+    residual
+        Largest absolute right-hand side at ``values`` [state unit/day], neutral states included.
+    method
+        How it was found: Newton from the guess, or integration followed by Newton.
+    neutral
+        States that appear in no right-hand side (e.g. bone volume); they keep their starting value.
+    stability
+        ``"stable"``, ``"unstable"``, or ``"marginal"`` (largest real part within round-off of zero,
+        e.g. a centre).
+    """
 
     values: dict[str, float]
     eigenvalues: np.ndarray
@@ -411,6 +449,40 @@ def steady_state(
     on a negative state, integrates for ``t_max`` days and polishes the end point.
     Neutral states (in no right-hand side, e.g. bone volume) keep their starting value;
     their derivative is included in ``residual``.
+
+    Parameters
+    ----------
+    model
+        A Model or the name of a shipped model.
+    params
+        Parameter values [each in its unit] that replace the parameter file's values.
+    guess
+        Starting point (mapping by state name or full vector, in the states' units); default: the
+        model's initial state.
+    t_max
+        Days to integrate before polishing when Newton alone fails.
+    tol
+        Relative tolerance of the Newton iteration (between 0 and 1).
+
+    Returns
+    -------
+    SteadyState
+        The steady values, the eigenvalues [1/day] and the stability class.
+
+    Raises
+    ------
+    SolverError
+        If no steady state is found (Newton and the integration both fail, or a rate is NaN there).
+    BonemodelError
+        If an argument is invalid (unknown parameter, negative value, bad guess, ``t_max`` or
+        ``tol`` out of range).
+
+    Examples
+    --------
+    >>> import bonemodel as bm
+    >>> ss = bm.steady_state("lemaire2004")
+    >>> f"{ss['C']:.4g} pM", ss.stability
+    ('0.0009128 pM', 'stable')
     """
     model = as_model(model)
     t_max = _checks.real(t_max, "t_max (days)", SimulationError)

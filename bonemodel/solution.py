@@ -18,6 +18,26 @@ class Solution:
 
     ``status`` is ``"success"`` or ``"failed"``; a failed solution keeps every point
     computed before the failure and ``message`` says where and why it failed.
+
+    Parameters
+    ----------
+    t
+        Output times [day], shape ``(n_times,)``.
+    y
+        States in their units, shape ``(n_states, n_times)``.
+    state_names
+        Names of the rows of ``y``.
+    observable_names
+        Names of the observables, in order.
+    observables
+        Observables in their units, shape ``(n_observables, n_times)``, or a function computing
+        them on first use.
+    status
+        ``"success"`` or ``"failed"``.
+    message
+        Why and where a failed run stopped (empty on success).
+    meta
+        Model, method, tolerances (rtol, atol), parameter overrides and scenario of the run.
     """
 
     t: np.ndarray
@@ -38,10 +58,12 @@ class Solution:
 
     @property
     def success(self) -> bool:
+        """True when the run reached its end time without failing."""
         return self.status == "success"
 
     @property
     def names(self) -> list[str]:
+        """State names, then observable names."""
         return self.state_names + self.observable_names
 
     def __getitem__(self, name: str) -> np.ndarray:
@@ -58,7 +80,25 @@ class Solution:
         return name in self.names
 
     def at(self, name: str, time: float) -> float:
-        """Value of a state or observable at ``time`` (linear interpolation between output points)."""
+        """Value of a state or observable at ``time`` (linear interpolation between output points).
+
+        Parameters
+        ----------
+        name
+            A state or observable.
+        time
+            Time [day] within the simulated span.
+
+        Returns
+        -------
+        float
+            The value, in the unit of the state or observable.
+
+        Raises
+        ------
+        ModelError
+            If the name is unknown or the time lies outside the simulated span.
+        """
         if not self.t[0] <= time <= self.t[-1]:
             raise ModelError(
                 f"time {time:g} is outside the simulated span [{self.t[0]:g}, {self.t[-1]:g}] days"
@@ -66,18 +106,49 @@ class Solution:
         return float(np.interp(time, self.t, self[name]))
 
     def final(self) -> dict[str, float]:
-        """Values at the last time point."""
+        """Values at the last time point.
+
+        Returns
+        -------
+        dict of str to float
+            Every state and observable, in its unit.
+        """
         return {n: float(self[n][-1]) for n in self.names}
 
     def to_frame(self) -> pd.DataFrame:
-        """DataFrame indexed by time [day], one column per state and observable; ``attrs`` holds meta."""
+        """DataFrame indexed by time [day], one column per state and observable; ``attrs`` holds meta.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``time_day`` [day]; columns in the units of the states and observables;
+            ``attrs`` holds ``meta``, ``status`` and ``message``.
+        """
         data = np.vstack([self.y, self.observable_values]) if self.observable_names else self.y
         frame = pd.DataFrame(data.T, index=pd.Index(self.t, name="time_day"), columns=self.names)
         frame.attrs = {**self.meta, "status": self.status, "message": self.message}
         return frame
 
     def plot(self, names: list[str] | None = None, *, title: str | None = None):
-        """Plotly figure of the chosen states/observables against time (all states by default)."""
+        """Plotly figure of the chosen states/observables against time (all states by default).
+
+        Parameters
+        ----------
+        names
+            States and observables to draw (default: every state).
+        title
+            Figure title (default: the model's name).
+
+        Returns
+        -------
+        plotly.graph_objects.Figure
+            One panel per quantity against time [day].
+
+        Raises
+        ------
+        ModelError
+            If a name is neither a state nor an observable.
+        """
         from .plotting import time_course
 
         names = list(names) if names is not None else self.state_names
@@ -86,7 +157,18 @@ class Solution:
         return time_course(self.to_frame(), names, title=title or f"{self.meta.get('model', '')}")
 
     def raise_for_status(self) -> Solution:
-        """Raise SolverError (carrying this solution) if the run failed; return self otherwise."""
+        """Raise SolverError (carrying this solution) if the run failed; return self otherwise.
+
+        Returns
+        -------
+        Solution
+            This solution, when it succeeded.
+
+        Raises
+        ------
+        SolverError
+            If the run failed; its ``solution`` is this one.
+        """
         if not self.success:
             raise SolverError(self.message, solution=self)
         return self
