@@ -108,7 +108,13 @@ def _when(start_day: float, stop_day: float | None) -> str:
 
 # ----------------------------------------------------------------------------------- conditions
 def healthy() -> Scenario:
-    """A healthy premenopausal adult: the model's baseline (every input at its default)."""
+    """A healthy premenopausal adult: the model's baseline (every input at its default).
+
+    Returns
+    -------
+    Scenario
+        The baseline scenario, named ``"healthy"``.
+    """
     return Scenario("healthy", description="healthy adult, all inputs at their defaults")
 
 
@@ -117,6 +123,23 @@ def menopause(start_day: float = 0.0, *, e2_post: float = 0.1) -> Scenario:
 
     Estradiol follows with the time constant 1/k_E2 (~250 days), so ``start_day`` is the start of
     the late transition, about one year before the final menstrual period.
+
+    Parameters
+    ----------
+    start_day
+        Day [day] the estradiol target falls.
+    e2_post
+        Postmenopausal estradiol target, relative to premenopausal (dimensionless, 0 to 1).
+
+    Returns
+    -------
+    Scenario
+        Sets the model input ``E2_target`` from ``start_day`` on.
+
+    Raises
+    ------
+    ScenarioError
+        If a value is not a number or out of range.
     """
     e2_post = _number("menopause", "e2_post (relative to premenopausal)", e2_post, 0.0, 1.0)
     start_day, _ = _check_times("menopause", start_day, None)
@@ -130,7 +153,25 @@ def menopause(start_day: float = 0.0, *, e2_post: float = 0.1) -> Scenario:
 
 
 def ageing(start_day: float = 0.0, *, inflammaging: float = 0.3) -> Scenario:
-    """Ageing: low-grade 'inflammaging' immune activation (in units of the healthy drive)."""
+    """Ageing: low-grade 'inflammaging' immune activation (in units of the healthy drive).
+
+    Parameters
+    ----------
+    start_day
+        Day [day] the activation starts.
+    inflammaging
+        Immune activation, in units of the healthy drive (dimensionless, >= 0).
+
+    Returns
+    -------
+    Scenario
+        Sets the model input ``inflammaging`` from ``start_day`` on.
+
+    Raises
+    ------
+    ScenarioError
+        If a value is not a number or out of range.
+    """
     inflammaging = _number("ageing", "inflammaging", inflammaging, 0.0)
     start_day, _ = _check_times("ageing", start_day, None)
     return _set(
@@ -149,6 +190,25 @@ def rheumatoid_arthritis(
 
     Sets the synovial immune activation (``ra_activity``) and lowers habitual weight-bearing
     activity (pain, stiffness: 0.85 at high activity). ``stop_day`` ends the disease (remission).
+
+    Parameters
+    ----------
+    activity
+        Disease activity: ``"high"``, ``"moderate"`` or ``"low"`` (see ``RA_ACTIVITY``).
+    start_day
+        Day [day] the disease starts.
+    stop_day
+        Day [day] of remission, or None for disease to the end of the run.
+
+    Returns
+    -------
+    Scenario
+        Sets the model inputs ``ra_activity`` and ``habitual_activity``.
+
+    Raises
+    ------
+    ScenarioError
+        If the activity level is unknown or a day is invalid.
     """
     if not isinstance(activity, str) or activity not in RA_ACTIVITY:
         raise ScenarioError(
@@ -199,6 +259,25 @@ def low_grade_inflammation(
     The systemic immune activation is solved so that an otherwise healthy adult settles at ``crp``
     (hs-CRP strata: < 1, 1-3, > 3 mg/L; healthy 1 mg/L). A CRP below the model's healthy value
     cannot be reached by adding inflammation and is refused.
+
+    Parameters
+    ----------
+    crp
+        Steady hs-CRP to reach [mg/L], at least the model's healthy value.
+    start_day
+        Day [day] the inflammation starts.
+    stop_day
+        Day [day] it ends, or None for the whole run.
+
+    Returns
+    -------
+    Scenario
+        Sets the model input ``systemic_activation`` to the solved value.
+
+    Raises
+    ------
+    ScenarioError
+        If ``crp`` is below the healthy CRP or not a number, or a day is invalid.
     """
     crp = _number("low_grade_inflammation", "crp (mg/L)", crp)
     start_day, stop_day = _check_times("low_grade_inflammation", start_day, stop_day)
@@ -228,28 +307,87 @@ def _healthy_crp() -> float:
 
 def metabolic_syndrome(start_day: float = 0.0) -> Scenario:
     """Metabolic syndrome: insulin resistance, visceral-adipose immune activation (CRP ~3-4 mg/L)
-    and the extra skeletal load of a higher body weight (BMI ~30)."""
+    and the extra skeletal load of a higher body weight (BMI ~30).
+
+    Parameters
+    ----------
+    start_day
+        Day [day] the condition starts (it lasts to the end of the run).
+
+    Returns
+    -------
+    Scenario
+        Sets the model inputs ``insulin_resistance``, ``adipose_activation`` and ``body_weight``.
+    """
     start_day, _ = _check_times("metabolic_syndrome", start_day, None)
     values = {"insulin_resistance": 1.0, "adipose_activation": 0.4, "body_weight": 1.2}
     return _set("metabolic syndrome", values, start_day, None, f"metabolic syndrome {_when(start_day, None)}")
 
 
 def type2_diabetes(start_day: float = 0.0) -> Scenario:
-    """Type 2 diabetes: metabolic syndrome plus hyperglycaemia (AGEs) and more insulin resistance."""
+    """Type 2 diabetes: metabolic syndrome plus hyperglycaemia (AGEs) and more insulin resistance.
+
+    Parameters
+    ----------
+    start_day
+        Day [day] the condition starts (it lasts to the end of the run).
+
+    Returns
+    -------
+    Scenario
+        Sets the model inputs ``insulin_resistance``, ``glycemia``, ``adipose_activation`` and
+        ``body_weight``.
+    """
     start_day, _ = _check_times("type2_diabetes", start_day, None)
     values = {"insulin_resistance": 1.5, "glycemia": 1.0, "adipose_activation": 0.4, "body_weight": 1.2}
     return _set("type 2 diabetes", values, start_day, None, f"type 2 diabetes {_when(start_day, None)}")
 
 
 def dietary_calcium(mg_day: float = 800.0) -> Scenario:
-    """Dietary calcium intake (mg/day) for the whole run (the reference adult eats 800 mg/day)."""
+    """Dietary calcium intake (mg/day) for the whole run (the reference adult eats 800 mg/day).
+
+    Parameters
+    ----------
+    mg_day
+        Dietary calcium intake [mg/day], >= 0.
+
+    Returns
+    -------
+    Scenario
+        Sets the model input ``Ca_diet`` for the whole run.
+
+    Raises
+    ------
+    ScenarioError
+        If the intake is not a number or negative.
+    """
     mg_day = _number("dietary_calcium", "mg_day", mg_day, 0.0)
     return Scenario(f"diet Ca {mg_day:g} mg/day", {"Ca_diet": mg_day})
 
 
 # -------------------------------------------------------------------------------- interventions
 def omega3(dose_g_day: float = 2.0, start_day: float = 0.0, stop_day: float | None = None) -> Scenario:
-    """Omega-3 supplement: ``dose_g_day`` g/day EPA+DHA on top of the diet."""
+    """Omega-3 supplement: ``dose_g_day`` g/day EPA+DHA on top of the diet.
+
+    Parameters
+    ----------
+    dose_g_day
+        EPA+DHA supplement [g/day], >= 0.
+    start_day
+        Day [day] the supplement starts.
+    stop_day
+        Day [day] it stops, or None for the whole run.
+
+    Returns
+    -------
+    Scenario
+        Sets the model input ``omega3_supp``.
+
+    Raises
+    ------
+    ScenarioError
+        If the dose is not a number or negative, or a day is invalid.
+    """
     dose_g_day = _number("omega3", "dose_g_day", dose_g_day, 0.0)
     start_day, stop_day = _check_times("omega3", start_day, stop_day)
     return _set(
@@ -271,6 +409,27 @@ def resistance_training(
 
     ``intensity`` is the load as a fraction of one-repetition maximum; the skeleton responds to
     strain magnitude more than to repetitions, hence the square.
+
+    Parameters
+    ----------
+    sessions_per_week
+        Training sessions per week (0 to 7).
+    intensity
+        Load as a fraction of one-repetition maximum (0 to 1).
+    start_day
+        Day [day] the programme starts.
+    stop_day
+        Day [day] it stops, or None for the whole run.
+
+    Returns
+    -------
+    Scenario
+        Sets the model input ``training`` to the dose (dimensionless; 1 = three sessions a week at 80 %).
+
+    Raises
+    ------
+    ScenarioError
+        If a value is out of range or a day is invalid.
     """
     sessions_per_week = _number("resistance_training", "sessions_per_week", sessions_per_week, 0.0, 7.0)
     intensity = _number("resistance_training", "intensity (fraction of 1RM)", intensity, 0.0, 1.0)
@@ -292,6 +451,25 @@ def polyphenols(
 
     The default 5 % reflects poor oral bioavailability: in trials these supplements do not move
     CRP or IL-6 measurably (clinical target T10).
+
+    Parameters
+    ----------
+    nfkb_inhibition
+        Fractional NF-kB inhibition (dimensionless, 0 <= value < 1).
+    start_day
+        Day [day] the supplement starts.
+    stop_day
+        Day [day] it stops, or None for the whole run.
+
+    Returns
+    -------
+    Scenario
+        Sets the model input ``nfkb_inhibition``.
+
+    Raises
+    ------
+    ScenarioError
+        If the inhibition is out of range or a day is invalid.
     """
     nfkb_inhibition = _number("polyphenols", "nfkb_inhibition", nfkb_inhibition, 0.0)
     if not nfkb_inhibition < 1:
@@ -307,7 +485,27 @@ def polyphenols(
 
 
 def vitamin_d(iu_day: float = 1000.0, start_day: float = 0.0, stop_day: float | None = None) -> Scenario:
-    """Vitamin D3 supplement in IU/day."""
+    """Vitamin D3 supplement in IU/day.
+
+    Parameters
+    ----------
+    iu_day
+        Vitamin D3 supplement [IU/day], >= 0.
+    start_day
+        Day [day] the supplement starts.
+    stop_day
+        Day [day] it stops, or None for the whole run.
+
+    Returns
+    -------
+    Scenario
+        Sets the model input ``vitD_supp``.
+
+    Raises
+    ------
+    ScenarioError
+        If the dose is not a number or negative, or a day is invalid.
+    """
     iu_day = _number("vitamin_d", "iu_day", iu_day, 0.0)
     start_day, stop_day = _check_times("vitamin_d", start_day, stop_day)
     return _set(
@@ -320,7 +518,27 @@ def vitamin_d(iu_day: float = 1000.0, start_day: float = 0.0, stop_day: float | 
 
 
 def magnesium(mg_day: float = 300.0, start_day: float = 0.0, stop_day: float | None = None) -> Scenario:
-    """Magnesium supplement in mg/day."""
+    """Magnesium supplement in mg/day.
+
+    Parameters
+    ----------
+    mg_day
+        Magnesium supplement [mg/day], >= 0.
+    start_day
+        Day [day] the supplement starts.
+    stop_day
+        Day [day] it stops, or None for the whole run.
+
+    Returns
+    -------
+    Scenario
+        Sets the model input ``Mg_supp``.
+
+    Raises
+    ------
+    ScenarioError
+        If the dose is not a number or negative, or a day is invalid.
+    """
     mg_day = _number("magnesium", "mg_day", mg_day, 0.0)
     start_day, stop_day = _check_times("magnesium", start_day, stop_day)
     return _set(
@@ -333,7 +551,27 @@ def magnesium(mg_day: float = 300.0, start_day: float = 0.0, stop_day: float | N
 
 
 def calcium(mg_day: float = 1000.0, start_day: float = 0.0, stop_day: float | None = None) -> Scenario:
-    """Calcium supplement in mg/day, on top of the diet (see :func:`dietary_calcium`)."""
+    """Calcium supplement in mg/day, on top of the diet (see :func:`dietary_calcium`).
+
+    Parameters
+    ----------
+    mg_day
+        Calcium supplement [mg/day], >= 0, on top of the diet.
+    start_day
+        Day [day] the supplement starts.
+    stop_day
+        Day [day] it stops, or None for the whole run.
+
+    Returns
+    -------
+    Scenario
+        Sets the model input ``Ca_supp``.
+
+    Raises
+    ------
+    ScenarioError
+        If the dose is not a number or negative, or a day is invalid.
+    """
     mg_day = _number("calcium", "mg_day", mg_day, 0.0)
     start_day, stop_day = _check_times("calcium", start_day, stop_day)
     return _set(
@@ -350,7 +588,27 @@ def metabolic_improvement(
 ) -> Scenario:
     """Diet/exercise/drug improvement of metabolism: insulin resistance, glycaemia and adipose
     inflammation fall by ``fraction`` of whatever the condition sets; body weight is left unchanged
-    (weight loss itself unloads the skeleton)."""
+    (weight loss itself unloads the skeleton).
+
+    Parameters
+    ----------
+    fraction
+        Fraction of the metabolic drive removed (dimensionless, 0 to 1).
+    start_day
+        Day [day] the improvement starts.
+    stop_day
+        Day [day] it stops, or None for the whole run.
+
+    Returns
+    -------
+    Scenario
+        Sets the model input ``metabolic_improvement``.
+
+    Raises
+    ------
+    ScenarioError
+        If the fraction is out of range or a day is invalid.
+    """
     fraction = _number("metabolic_improvement", "fraction", fraction, 0.0, 1.0)
     start_day, stop_day = _check_times("metabolic_improvement", start_day, stop_day)
     return _set(
@@ -378,6 +636,27 @@ def anti_tnf(
     ``dosing="average"`` gives the mean rate of the regimen (2.86 mg/day; fast, and the trough-to-
     peak swing of a 14-day half-life drug is small); ``dosing="doses"`` gives each injection as a
     one-day window (until ``stop_day``, or for 10 years).
+
+    Parameters
+    ----------
+    start_day
+        Day [day] of the first dose.
+    stop_day
+        Day [day] treatment stops, or None for the whole run.
+    drug
+        The regimen, a key of ``ANTI_TNF_REGIMENS`` (``"adalimumab"``: 40 mg every 14 days).
+    dosing
+        ``"average"`` (the regimen's mean rate [mg/day]) or ``"doses"`` (one-day windows, one per injection).
+
+    Returns
+    -------
+    Scenario
+        Sets the model input ``antiTNF_rate`` [mg/day].
+
+    Raises
+    ------
+    ScenarioError
+        If the drug or dosing is unknown, a day is invalid, or there would be too many doses.
     """
     if not isinstance(drug, str) or drug not in ANTI_TNF_REGIMENS:
         raise ScenarioError(f"anti_tnf: drug must be one of {list(ANTI_TNF_REGIMENS)}, got {drug!r}")
@@ -472,7 +751,29 @@ def _injected(
 def denosumab(
     dose_mg: float = 60.0, every_days: float = 182.5, start_day: float = 0.0, stop_day: float | None = None
 ) -> Scenario:
-    """Denosumab ``dose_mg`` s.c. every ``every_days`` (Prolia: 60 mg every 6 months)."""
+    """Denosumab ``dose_mg`` s.c. every ``every_days`` (Prolia: 60 mg every 6 months).
+
+    Parameters
+    ----------
+    dose_mg
+        Dose per injection [mg], > 0.
+    every_days
+        Days between injections [day], > 0.
+    start_day
+        Day [day] of the first injection.
+    stop_day
+        No injection on or after this day [day]; None doses to the end of the run.
+
+    Returns
+    -------
+    Scenario
+        One 15-minute window of the model input ``denosumab_rate`` [mg/day] per injection.
+
+    Raises
+    ------
+    ScenarioError
+        If a dose or interval is not positive, a day is invalid, or there would be too many doses.
+    """
     dose = _dose("denosumab", "dose_mg", dose_mg)
     return _injected("denosumab", "denosumab_rate", dose, every_days, start_day, stop_day, "s.c.")
 
@@ -482,6 +783,25 @@ def alendronate(mg_week: float = 70.0, start_day: float = 0.0, stop_day: float |
 
     Given as its average daily rate while on treatment: plasma alendronate is gone within hours,
     and what acts is the drug bound to bone, which integrates doses over months.
+
+    Parameters
+    ----------
+    mg_week
+        Weekly dose [mg/week], > 0.
+    start_day
+        Day [day] treatment starts.
+    stop_day
+        Day [day] it stops, or None for the whole run.
+
+    Returns
+    -------
+    Scenario
+        Sets the model input ``alendronate_rate`` [mg/day] to ``mg_week / 7``.
+
+    Raises
+    ------
+    ScenarioError
+        If the dose is not positive or a day is invalid.
     """
     mg_week = _dose("alendronate", "mg_week", mg_week)
     start_day, stop_day = _check_times("alendronate", start_day, stop_day)
@@ -497,7 +817,29 @@ def alendronate(mg_week: float = 70.0, start_day: float = 0.0, stop_day: float |
 def zoledronate(
     dose_mg: float = 5.0, every_days: float = 365.25, start_day: float = 0.0, stop_day: float | None = None
 ) -> Scenario:
-    """Zoledronate ``dose_mg`` i.v. (15-minute infusion) every ``every_days`` (Reclast: 5 mg yearly)."""
+    """Zoledronate ``dose_mg`` i.v. (15-minute infusion) every ``every_days`` (Reclast: 5 mg yearly).
+
+    Parameters
+    ----------
+    dose_mg
+        Dose per infusion [mg], > 0.
+    every_days
+        Days between infusions [day], > 0.
+    start_day
+        Day [day] of the first infusion.
+    stop_day
+        No infusion on or after this day [day]; None doses to the end of the run.
+
+    Returns
+    -------
+    Scenario
+        One 15-minute window of the model input ``zoledronate_rate`` [mg/day] per infusion.
+
+    Raises
+    ------
+    ScenarioError
+        If a dose or interval is not positive, a day is invalid, or there would be too many doses.
+    """
     dose = _dose("zoledronate", "dose_mg", dose_mg)
     return _injected("zoledronate", "zoledronate_rate", dose, every_days, start_day, stop_day, "i.v.")
 
@@ -514,6 +856,29 @@ def teriparatide(
     ``continuous=True`` gives the same daily dose as a constant s.c. infusion instead (the
     catabolic pattern of clinical target D6). Without ``stop_day`` daily injections run for two
     years (each is an integrator restart).
+
+    Parameters
+    ----------
+    ug_day
+        Daily dose [µg/day], > 0.
+    start_day
+        Day [day] treatment starts.
+    stop_day
+        Day [day] it stops; None: two years of daily injections, or a continuous infusion to the
+        end of the run.
+    continuous
+        Whether to give the daily dose as a constant infusion instead of one injection a day.
+
+    Returns
+    -------
+    Scenario
+        Sets the model input ``teriparatide_rate`` [µg/day]: one 15-minute window per daily
+        injection, or a constant rate.
+
+    Raises
+    ------
+    ScenarioError
+        If the dose is not positive, ``continuous`` is not a bool, or a day is invalid.
     """
     dose = _dose("teriparatide", "ug_day", ug_day)
     continuous = _checks.flag(continuous, "teriparatide: continuous", ScenarioError)
@@ -534,7 +899,27 @@ def teriparatide(
 
 
 def romosozumab(mg_month: float = 210.0, start_day: float = 0.0, stop_day: float | None = None) -> Scenario:
-    """Romosozumab ``mg_month`` s.c. monthly (Evenity: 210 mg for 12 months)."""
+    """Romosozumab ``mg_month`` s.c. monthly (Evenity: 210 mg for 12 months).
+
+    Parameters
+    ----------
+    mg_month
+        Monthly dose [mg], > 0, given every 365.25/12 days.
+    start_day
+        Day [day] of the first injection.
+    stop_day
+        No injection on or after this day [day]; None doses to the end of the run.
+
+    Returns
+    -------
+    Scenario
+        One 15-minute window of the model input ``romosozumab_rate`` [mg/day] per injection.
+
+    Raises
+    ------
+    ScenarioError
+        If the dose is not positive or a day is invalid.
+    """
     dose = _dose("romosozumab", "mg_month", mg_month)
     ws = _dosing(
         "romosozumab", "romosozumab_rate", dose, 365.25 / 12, start_day, stop_day, interval_argument=False
@@ -549,7 +934,27 @@ def romosozumab(mg_month: float = 210.0, start_day: float = 0.0, stop_day: float
 
 def glucocorticoid(mg_day: float = 7.5, start_day: float = 0.0, stop_day: float | None = None) -> Scenario:
     """Oral glucocorticoid at ``mg_day`` prednisolone-equivalent (daily dosing as a steady exposure:
-    prednisolone's half-life is 2-4 hours, its bone effects last days)."""
+    prednisolone's half-life is 2-4 hours, its bone effects last days).
+
+    Parameters
+    ----------
+    mg_day
+        Daily dose [mg/day prednisolone-equivalent], > 0.
+    start_day
+        Day [day] treatment starts.
+    stop_day
+        Day [day] it stops, or None for the whole run.
+
+    Returns
+    -------
+    Scenario
+        Sets the model input ``gc_dose`` [mg/day].
+
+    Raises
+    ------
+    ScenarioError
+        If the dose is not positive or a day is invalid.
+    """
     dose = _dose("glucocorticoid", "mg_day (prednisolone-equivalent)", mg_day)
     start_day, stop_day = _check_times("glucocorticoid", start_day, stop_day)
     return _set(
@@ -563,7 +968,25 @@ def glucocorticoid(mg_day: float = 7.5, start_day: float = 0.0, stop_day: float 
 
 def methotrexate(start_day: float = 0.0, stop_day: float | None = None) -> Scenario:
     """Methotrexate (a conventional DMARD, weekly 15-25 mg): lowers RA disease activity, no
-    direct bone action."""
+    direct bone action.
+
+    Parameters
+    ----------
+    start_day
+        Day [day] treatment starts.
+    stop_day
+        Day [day] it stops, or None for the whole run.
+
+    Returns
+    -------
+    Scenario
+        Sets the model input ``mtx`` (1 while on treatment).
+
+    Raises
+    ------
+    ScenarioError
+        If a day is invalid.
+    """
     start_day, stop_day = _check_times("methotrexate", start_day, stop_day)
     return _set(
         "methotrexate", {"mtx": 1.0}, start_day, stop_day, f"methotrexate {_when(start_day, stop_day)}"
