@@ -17,7 +17,20 @@ COLUMNS = ["output", "parameter", "index", "value", "conf_low", "conf_high"]
 
 
 def tidy(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """The tidy frame from row mappings (missing confidence bounds become NaN)."""
+    """The tidy frame from row mappings (missing confidence bounds become NaN).
+
+    Parameters
+    ----------
+    rows
+        Mappings with keys ``output, parameter, index, value`` and optionally ``conf_low``,
+        ``conf_high`` and extra columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``output, parameter, index, value, conf_low, conf_high``, then the extras;
+        values as floats.
+    """
     frame = pd.DataFrame(list(rows), columns=None)
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype=object if c in COLUMNS[:3] else float) for c in COLUMNS})
@@ -32,7 +45,22 @@ def tidy(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
 
 
 def wide(frame: pd.DataFrame, index: str, *, output: str | None = None) -> pd.DataFrame:
-    """One index as a parameters × outputs table (e.g. ``wide(si, "ST")``)."""
+    """One index as a parameters × outputs table (e.g. ``wide(si, "ST")``).
+
+    Parameters
+    ----------
+    frame
+        A tidy sensitivity frame.
+    index
+        The index to tabulate, e.g. ``"ST"``, ``"S1"``, ``"mu_star"``, ``"local"``.
+    output
+        Keep only this output (default: every output, one column each).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Parameters as rows, outputs as columns, the index's values as cells.
+    """
     sub = frame[frame["index"] == index]
     if output is not None:
         sub = sub[sub["output"] == output]

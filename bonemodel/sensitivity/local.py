@@ -161,6 +161,39 @@ def local_timecourse(
 
     Returns the tidy frame with an extra ``time`` column (days): one row per
     (output, parameter, time). ``names`` defaults to every state and observable.
+
+    Parameters
+    ----------
+    model
+        A Model or the name of a shipped model.
+    names
+        States and observables to differentiate (default: all of them).
+    params
+        Parameter names (a mapping's keys are used), inputs allowed; default: every parameter
+        the model uses.
+    scenario
+        Scenario (or its name) the model runs under.
+    t_end
+        End of the simulated span [day] (default: the model's ``default_t_end``).
+    t_eval
+        Output times [day] (default: a grid over the span).
+    normalise
+        Report ``d log(y)/d log(p)`` (index ``"local"``, dimensionless); with False the plain
+        derivative ``dy/dp`` (index ``"derivative"``, in output unit per parameter unit).
+    rtol, atol
+        Tolerances of the augmented integration (relative; absolute in the states' units).
+    jacobian
+        Newton matrix of the augmented system, ``"block"`` or ``"exact"`` (see `forward`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The tidy frame ``output, parameter, index, value, conf_low, conf_high`` plus ``time`` [day].
+
+    Raises
+    ------
+    ModelError
+        If a name is neither a state nor an observable, or a parameter is unknown.
     """
     model = _load(model)
     pnames = parameter_names(model, params)
@@ -216,6 +249,36 @@ def forward(
     sensitivities to the states (second derivatives, generated on first use) as a dense
     matrix, for small systems. Both give the same accuracy (the Jacobian only steers
     Newton's iteration); on the shipped models they take the same steps.
+
+    Parameters
+    ----------
+    model
+        A Model or the name of a shipped model.
+    params
+        Parameter names (a mapping's keys are used), inputs allowed; default: every parameter
+        the model uses.
+    scenario
+        Scenario (or its name) the model runs under; windows are handled segment by segment.
+    t_end
+        End of the simulated span [day] (default: the model's ``default_t_end``).
+    t_eval
+        Increasing output times [day] within ``[0, t_end]`` (default: a grid over the span).
+    rtol, atol
+        Tolerances of the augmented integration (relative; absolute in the states' units, and
+        ``atol / |p|`` for a sensitivity).
+    jacobian
+        ``"block"`` or ``"exact"``, as above.
+
+    Returns
+    -------
+    ForwardSensitivities
+        Times [day], states and observables in their units, and their derivatives by each
+        parameter (in output unit per parameter unit).
+
+    Raises
+    ------
+    ModelError
+        If ``jacobian`` or ``t_eval`` is invalid, or a parameter is unknown.
     """
     if jacobian not in ("block", "exact"):
         raise ModelError(f"jacobian must be 'block' or 'exact', got {jacobian!r}")
@@ -353,6 +416,26 @@ def steady(
     the continuum has none at all (NaN, listed in ``attrs["drifting"]``). ``outputs`` names states or observables (default: all); an
     observable with a baseline is reported raw (a steady state has no time course).
     Index ``"steady"`` (normalised) or ``"steady_derivative"``.
+
+    Parameters
+    ----------
+    model
+        A Model or the name of a shipped model.
+    outputs
+        States or observables to report (default: all).
+    params
+        Parameter names (a mapping's keys are used); default: every parameter the model uses.
+    normalise
+        Report ``d log(y*)/d log(p)`` (dimensionless); with False the plain derivative
+        ``dy*/dp`` (in output unit per parameter unit).
+    guess
+        Starting point of the steady-state search, in the states' units (see `bonemodel.steady_state`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The tidy frame ``output, parameter, index, value, conf_low, conf_high`` (confidence
+        bounds NaN); ``attrs`` lists undetermined states and drifting parameters.
     """
     from ..simulate import neutral_states, steady_state
 

@@ -173,8 +173,15 @@ def morris(
         Seeds the design and the bootstrap of mu*'s confidence interval.
     num_levels
         Grid levels per parameter (even).
+    optimal_trajectories
+        If given, keep that many well-spread trajectories of the ``n`` drawn (SALib's
+        optimised selection); None keeps all.
     scenario, t_end, workers, client, out, resume, progress
-        Passed to ``bm.sweep`` which runs the design.
+        Passed to ``bm.sweep`` which runs the design (``t_end`` in days).
+    num_resamples
+        Bootstrap resamples for mu*'s confidence interval.
+    conf_level
+        Confidence level of that interval (0 to 1).
     evaluate
         Replaces the sweep: a function design frame -> outputs.
 

@@ -182,7 +182,13 @@ def sobol(
     seed
         Seeds the scrambled Sobol sequence and the bootstrap: same seed, same frame.
     scenario, t_end
-        Passed to every simulation.
+        Passed to every simulation (``t_end`` in days).
+    second_order
+        Also estimate the second-order indices ``"S2"`` (costs ``N D`` more runs).
+    num_resamples
+        Bootstrap resamples for the confidence intervals.
+    conf_level
+        Confidence level of the intervals (0 to 1).
     workers, client, out, resume, progress
         Execution of the design by ``bm.sweep`` (processes, Dask client, checkpoints).
     evaluate
@@ -238,6 +244,32 @@ def efast(
 
     Same arguments and frame as :func:`sobol`; the model runs ``n D`` times. No confidence
     bounds (NaN): SALib's bootstrap of eFAST is known to be unreliable (SALib issue 649).
+
+    Parameters
+    ----------
+    model
+        A Model or the name of a shipped model.
+    params
+        Parameter names (ranges from the parameter file) or ``{name: (low, high[, "log"])}``.
+    outputs
+        Output names as in ``bm.sweep``.
+    n
+        Samples per parameter, more than ``4 M^2``.
+    seed
+        Seeds the design.
+    M
+        Interference parameter of the Fourier frequencies (SALib's default 4).
+    scenario, t_end
+        Passed to every simulation (``t_end`` in days).
+    workers, client, out, resume, progress
+        Execution of the design by ``bm.sweep``.
+    evaluate
+        Replaces the sweep: a function design frame -> outputs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy frame with indices ``"S1"`` and ``"ST"`` (dimensionless); confidence bounds NaN.
     """
     model = _load(model)
     fs = _design.factors(model, params)
