@@ -161,28 +161,114 @@ class CompiledModel:
 
     # Scalar flavour (Python floats in, list or ndarray out)
     def rhs(self, t: float, y, p) -> np.ndarray:
-        """Right-hand side [state unit/day] at time ``t`` [day], states ``y`` and runtime vector ``p``."""
+        """Right-hand side at one point.
+
+        Parameters
+        ----------
+        t
+            Time [day].
+        y
+            States, in their units.
+        p
+            Runtime vector: parameters, then inputs, each in its unit.
+
+        Returns
+        -------
+        numpy.ndarray
+            Rates [state unit/day], shape (n_states,).
+        """
         return np.array(self._fns["rhs_scalar"](t, y, p))
 
     def jac(self, t: float, y, p) -> np.ndarray:
-        """Analytic Jacobian d(rhs)/dy [1/day], shape (n_states, n_states)."""
+        """Analytic Jacobian d(rhs)/dy at one point.
+
+        Parameters
+        ----------
+        t
+            Time [day].
+        y
+            States, in their units.
+        p
+            Runtime vector: parameters, then inputs.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (n_states, n_states); entry (i, j) in [unit of state i / unit of state j / day].
+        """
         return self._fns["jac_scalar"](t, y, p)
 
     # Batched flavour: y (n, *batch), p (m, *batch) or (m,)
     def rhs_batch(self, t, y: np.ndarray, p: np.ndarray) -> np.ndarray:
-        """Right-hand side of many members at once: ``y`` (n_states, *batch), ``p`` (n_runtime, *batch)."""
+        """Right-hand side of many members at once.
+
+        Parameters
+        ----------
+        t
+            Time [day], a scalar or one per member.
+        y
+            States, shape (n_states, *batch).
+        p
+            Runtime vectors, shape (n_runtime, *batch) or (n_runtime,) for all members.
+
+        Returns
+        -------
+        numpy.ndarray
+            Rates [state unit/day], shape (n_states, *batch).
+        """
         return self._fns["rhs_batch"](t, y, p)
 
     def jac_batch(self, t, y: np.ndarray, p: np.ndarray) -> np.ndarray:
-        """Jacobians [1/day] of many members at once, shape (n_states, n_states, *batch)."""
+        """Jacobians of many members at once.
+
+        Parameters
+        ----------
+        t
+            Time [day], a scalar or one per member.
+        y
+            States, shape (n_states, *batch).
+        p
+            Runtime vectors, shape (n_runtime, *batch) or (n_runtime,).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (n_states, n_states, *batch).
+        """
         return self._fns["jac_batch"](t, y, p)
 
     def observables(self, t, y: np.ndarray, p: np.ndarray) -> np.ndarray:
-        """Raw observable values (before any baseline), shape (n_obs, *batch)."""
+        """Raw observable values (before any baseline).
+
+        Parameters
+        ----------
+        t
+            Time [day], a scalar or one per member.
+        y
+            States, shape (n_states, *batch).
+        p
+            Runtime vectors, shape (n_runtime, *batch) or (n_runtime,).
+
+        Returns
+        -------
+        numpy.ndarray
+            Observables in their units, shape (n_obs, *batch).
+        """
         return self._fns["obs_batch"](t, y, p)
 
     def initial(self, p) -> np.ndarray:
-        """Initial state (in the states' units) for the runtime vector ``p``."""
+        """Initial state for a runtime vector.
+
+        Parameters
+        ----------
+        p
+            Runtime vector: parameters, then inputs.
+
+        Returns
+        -------
+        numpy.ndarray
+            Initial states in their units, shape (n_states,).
+        """
         return np.array(self._fns["y0_scalar"](0.0, None, np.asarray(p, dtype=float).tolist()), dtype=float)
 
     @property

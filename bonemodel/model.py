@@ -92,6 +92,7 @@ class State:
 
     @property
     def symbol(self) -> sp.Symbol:
+        """The sympy symbol of the state."""
         return sp.Symbol(self.name)
 
 
@@ -121,6 +122,7 @@ class Input:
 
     @property
     def symbol(self) -> sp.Symbol:
+        """The sympy symbol of the input."""
         return sp.Symbol(self.name)
 
 
@@ -300,29 +302,65 @@ class Model:
     # ------------------------------------------------------------------ names
     @property
     def state_names(self) -> list[str]:
+        """State names, in the order of the state vector."""
         return [s.name for s in self.states]
 
     @property
     def parameter_names(self) -> list[str]:
+        """Parameter names, in the order of the runtime vector."""
         return self.parameters.names
 
     @property
     def input_names(self) -> list[str]:
+        """Input names, in the order of the runtime vector (after the parameters)."""
         return [u.name for u in self.inputs]
 
     @property
     def observable_names(self) -> list[str]:
+        """Observable names, in order."""
         return [o.name for o in self.observables]
 
     def state(self, name: str) -> State:
-        """The state called ``name``; a ModelError (with a suggestion) if there is none."""
+        """The state called ``name``.
+
+        Parameters
+        ----------
+        name
+            A state name.
+
+        Returns
+        -------
+        State
+            The state, with its unit and initial value.
+
+        Raises
+        ------
+        ModelError
+            If the model has no such state (with a "did you mean").
+        """
         for s in self.states:
             if s.name == name:
                 return s
         raise ModelError(f"model '{self.name}' has no state '{name}'{suggest(name, self.state_names)}")
 
     def observable(self, name: str) -> Observable:
-        """The observable called ``name``; a ModelError (with a suggestion) if there is none."""
+        """The observable called ``name``.
+
+        Parameters
+        ----------
+        name
+            An observable name.
+
+        Returns
+        -------
+        Observable
+            The observable, with its unit and expression.
+
+        Raises
+        ------
+        ModelError
+            If the model has no such observable (with a "did you mean").
+        """
         for o in self.observables:
             if o.name == name:
                 return o
@@ -459,7 +497,18 @@ class Model:
 
     # ----------------------------------------------------------- resolution
     def resolve(self, expr: ExprLike) -> sp.Expr:
-        """Substitute all named expressions so only states, parameters, inputs and t remain."""
+        """Substitute all named expressions so only states, parameters, inputs and t remain.
+
+        Parameters
+        ----------
+        expr
+            A sympy expression (or number) in the model's names.
+
+        Returns
+        -------
+        sympy.Expr
+            The expression in states, parameters, inputs and ``t`` [day] only.
+        """
         expr = as_expr(expr)
         resolved = self._resolved_expressions()
         return expr.xreplace(resolved)
@@ -474,10 +523,28 @@ class Model:
         return cache
 
     def resolved_rhs(self) -> list[sp.Expr]:
-        """Right-hand sides in state order, with expressions substituted."""
+        """Right-hand sides in state order, with expressions substituted.
+
+        Returns
+        -------
+        list of sympy.Expr
+            One rate [state unit/day] per state, in states, parameters, inputs and ``t`` only.
+        """
         return [self.resolve(self.rhs[s]) for s in self.state_names]
 
     def initial_expr(self, state: State) -> sp.Expr:
+        """The initial value of a state as an expression.
+
+        Parameters
+        ----------
+        state
+            One of the model's states.
+
+        Returns
+        -------
+        sympy.Expr
+            Its initial value [state unit], in parameters only.
+        """
         if isinstance(state.initial, str):
             return sp.Symbol(state.initial)
         return self.resolve(state.initial)

@@ -151,10 +151,17 @@ class ParameterSet:
 
     @property
     def names(self) -> list[str]:
+        """Parameter names, in file order."""
         return list(self.params)
 
     def values(self) -> dict[str, float]:
-        """Mapping name -> value."""
+        """Mapping name -> value.
+
+        Returns
+        -------
+        dict of str to float
+            Every parameter's value, in its own unit.
+        """
         return {n: p.value for n, p in self.params.items()}
 
     def validate_overrides(self, overrides: Mapping[str, Any] | None) -> dict[str, float]:

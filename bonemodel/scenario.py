@@ -160,7 +160,13 @@ class Scenario:
         return set(self.overrides) | {w.target for w in self.windows}
 
     def switch_times(self) -> list[float]:
-        """Sorted times [day] where some scheduled value changes."""
+        """Sorted times where some scheduled value changes.
+
+        Returns
+        -------
+        list of float
+            Window starts and finite stops [day], sorted, without repeats.
+        """
         times = {w.start for w in self.windows} | {w.stop for w in self.windows if math.isfinite(w.stop)}
         return sorted(times)
 
