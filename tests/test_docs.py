@@ -262,3 +262,98 @@ def test_changelog_follows_keep_a_changelog():
     assert dates == sorted(dates, reverse=True)
     allowed = {"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}
     assert set(re.findall(r"(?m)^### (\w+)$", changelog)) <= allowed
+
+
+# ----------------------------------------------------------------------------- docstrings
+def _section_names(doc: str, title: str) -> set[str] | None:
+    """Names listed in a numpydoc section (``a, b`` lines and ``*args``/``**kwargs`` included)."""
+    match = re.search(rf"(?ms)^{title}\n-{{3,}}\n(.*?)(?=^\S[^\n]*\n-{{3,}}\n|\Z)", doc)
+    if match is None:
+        return None
+    names = set()
+    for line in match.group(1).splitlines():
+        if line and not line.startswith(" "):
+            names.update(n.strip().lstrip("*") for n in line.split(":")[0].split(","))
+    return names
+
+
+def _docstring_problems(label: str, obj, *, is_class: bool = False) -> list[str]:
+    import inspect
+
+    doc = inspect.getdoc(obj) or ""
+    if not doc.strip():
+        return [f"{label}: no docstring"]
+    try:
+        signature = inspect.signature(obj)
+    except (TypeError, ValueError):
+        return []
+    wanted = [p for p in signature.parameters if p not in ("self", "cls") and not p.startswith("_")]
+    problems = []
+    if wanted:
+        listed = _section_names(doc, "Parameters")
+        if listed is None:
+            problems.append(f"{label}: no Parameters section")
+        elif set(wanted) - listed:
+            problems.append(f"{label}: parameters not documented {sorted(set(wanted) - listed)}")
+    returns = signature.return_annotation
+    if not is_class and returns not in (None, "None", inspect.Signature.empty):
+        if _section_names(doc, "Returns") is None and _section_names(doc, "Yields") is None:
+            problems.append(f"{label}: no Returns section")
+    return problems
+
+
+def _public_api():
+    """What ``import bonemodel as bm`` gives, the scenario functions and the sensitivity verbs."""
+    import inspect
+
+    items = [(f"bm.{n}", getattr(bonemodel, n)) for n in bonemodel.__all__]
+    for module in (bonemodel.scenarios, bonemodel.sensitivity):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if inspect.isfunction(obj):
+                items.append((f"{module.__name__}.{name}", obj))
+    return [(label, obj) for label, obj in items if not inspect.ismodule(obj)]
+
+
+def test_public_api_has_numpydoc_docstrings():
+    import inspect
+
+    problems = []
+    for label, obj in _public_api():
+        if not isinstance(obj, type):
+            problems += _docstring_problems(label, obj)
+            continue
+        if issubclass(obj, BaseException) and "__init__" not in vars(obj):
+            problems += [] if (obj.__doc__ or "").strip() else [f"{label}: no docstring"]
+            continue
+        problems += _docstring_problems(label, obj, is_class=True)
+        for name, member in vars(obj).items():
+            if name.startswith("_"):
+                continue
+            if isinstance(member, property):
+                if not (member.fget.__doc__ or "").strip():
+                    problems.append(f"{label}.{name}: no docstring")
+                continue
+            function = getattr(member, "__func__", member)
+            if inspect.isfunction(function):
+                problems += _docstring_problems(f"{label}.{name}", function)
+    assert not problems, "\n".join(problems)
+
+
+def test_docstring_check_catches_a_missing_parameter():
+    def documented(a: int, b: int) -> int:
+        """Add.
+
+        Parameters
+        ----------
+        a
+            First [day].
+
+        Returns
+        -------
+        int
+            The sum [day].
+        """
+        return a + b
+
+    assert _docstring_problems("documented", documented) == ["documented: parameters not documented ['b']"]
