@@ -7,7 +7,7 @@ relative risk (``fracture_rr_hip@3652.5``). Sobol first-order and total indices 
 
 * density      cytokines -> RANKL/OPG, osteoclasts, osteoblasts (BMD)
 * architecture cavity depth and trabecular perforation, and what lost connectivity costs
-* matrix       ROS -> AGE cross-links and what they cost
+* matrix       ROS -> AGE cross-links, fewer enzymatic cross-links, and what they cost
 * mineral      secondary mineralisation (tissue mineral density)
 * non-skeletal CRP's association with fracture outside the skeleton (falls, frailty)
 
@@ -39,7 +39,7 @@ CRP = 4.0
 PATHWAYS: dict[str, dict[str, str | tuple]] = {
     "density": {"c_OPG": "x2", "c_OBa_apop": "x2", "c_OCp_TNF": "x2", "c_OCa_IL1": "x2", "c_RANKL": "x2"},
     "architecture": {"k_perf": "x2", "n_perf": (4.0, 12.0), "a_N": (2.0, 8.0), "d_life": (0.5, 1.5)},
-    "matrix": {"m_AGE": "x2", "a_AGE_ROS": "x2"},
+    "matrix": {"m_AGE": "x2", "a_AGE_ROS": "x2", "m_enz": "x2", "l_ox": "x2"},
     "mineral": {"k_sec": "x2"},
     "non-skeletal": {"beta_CRP": "x2"},
 }
@@ -68,7 +68,7 @@ def pathway_shares(indices: pd.DataFrame) -> pd.DataFrame:
 
 KNOCKOUTS = {
     "architecture": {"k_perf": 0.0, "s_cav": 0.0},
-    "matrix": {"m_AGE": 0.0},
+    "matrix": {"m_AGE": 0.0, "m_enz": 0.0},
     "non-skeletal": {"beta_CRP": 0.0},
 }
 """Pathway -> parameter values that switch it off (for the direct attribution beside Sobol)."""

@@ -24,6 +24,7 @@ QUALITY = [
     "tmd_hip_pct",
     "tbs_pct",
     "age_index",
+    "xlink_enz_index",
     "strength_spine_pct",
     "strength_hip_pct",
     "fracture_rr_hip",
@@ -106,6 +107,33 @@ def test_age_crosslinks_weaken_bone_beyond_its_density(model):
     assert t2d["age_index"] > 1.3
     density_only = 100 * ((1 + t2d["bmd_hip_pct"] / 100) ** 2 - 1)
     assert t2d["strength_hip_pct"] < density_only - 2.0
+
+
+def test_diabetes_lowers_enzymatic_crosslinks_and_they_cost_strength(model):
+    """Saito & Marumo 2010/2013: oxidative stress lowers lysyl-oxidase cross-links of new matrix;
+    only remodeling replaces old matrix, so the skeleton's content falls slowly."""
+    t2d = _end(model, S.type2_diabetes())
+    lox = 1 / (1 + model.parameters["l_ox"].value * (t2d["ros_rel"] - 1))
+    assert lox < t2d["xlink_enz_index"] < 0.99  # on its way to the new matrix's level, not there
+    one_year = _end(model, S.type2_diabetes(), years=1.0)
+    assert t2d["xlink_enz_index"] < one_year["xlink_enz_index"] < 1.0
+    without = _end(model, S.type2_diabetes(), m_enz=0.0)
+    assert without["xlink_enz_index"] == pytest.approx(t2d["xlink_enz_index"], rel=1e-9)
+    assert t2d["strength_hip_pct"] < without["strength_hip_pct"] - 0.5
+    assert t2d["bmd_hip_pct"] == pytest.approx(without["bmd_hip_pct"], abs=1e-6)  # not a density effect
+
+
+def test_enzymatic_crosslinks_mature_with_tissue_age(model):
+    """Young matrix has not yet matured its cross-links: high turnover lowers the mature share,
+    low turnover raises it towards (k_xl + tau) / k_xl, without oxidative stress."""
+    d_ocp = model.parameters["D_OCp"].value
+    high = _end(model, None, 3.0, D_OCp=2.0 * d_ocp)
+    low = _end(model, None, 3.0, D_OCp=0.5 * d_ocp)
+    p = model.parameters
+    tau = p["f_skel_trab"].value * p["tau_trab"].value + (1 - p["f_skel_trab"].value) * p["tau_cort"].value
+    ceiling = (p["k_xl"].value + tau) / p["k_xl"].value
+    assert high["xlink_enz_index"] < 0.995
+    assert 1.0 < low["xlink_enz_index"] < ceiling
 
 
 @pytest.mark.parametrize("site, bmd_sd, band", [("hip", 12.0, (2.0, 3.5)), ("vertebral", 11.0, (1.9, 2.8))])

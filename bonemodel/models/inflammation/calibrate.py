@@ -55,7 +55,6 @@ CALIBRATED: dict[str, tuple[float, float, str]] = {
     "m_AGE": (1e-3, 1.0, "quality"),
     "k_perf": (0.02, 0.3, "quality"),
     "d_life": (0.1, 1.5, "quality"),
-    "n_perf": (4.0, 12.0, "quality"),
     "a_N": (2.0, 8.0, "quality"),
     "t_N": (0.05, 0.5, "quality"),
 }
@@ -258,14 +257,6 @@ def _spread(pk, entry: dict, key: str) -> float:
     except KeyError:
         return PK_DEFAULT_SPREAD
     return 0.5 * math.log(high / low)
-
-
-def _has(pk, entry: dict, key: str) -> bool:
-    try:
-        pk.published_value(entry, key)
-    except KeyError:
-        return False
-    return True
 
 
 def _has(pk, entry: dict, key: str) -> bool:

@@ -653,7 +653,6 @@ DRUG_MISSES: dict[str, tuple[str, float]] = {
     "D1_hip": (_OVERSHOOT, 9.0),
     "T6_hip_36m": (_OVERSHOOT, 1.5),
     "D2_hip": (_OVERSHOOT + " (a hip strength gain too large: incidence ratio 0.41 vs 0.42-0.83)", 0.1),
-    "D3_hip": (_OVERSHOOT, 1.0),
     "D1_ctx": (
         "Bone 2011's younger women (8 years past menopause): CTX 44 % below placebo at the end of the last dosing "
         "interval (band 48-78 %); the in-vivo IC50 is fitted to FREEDOM's older women",

@@ -30,7 +30,7 @@ strength (van der Linden 2001: the same loss as perforations costs far more stif
 Strength of each compartment and site (relative to healthy)::
 
     S_trab = bmd_trab^k_rho N^a_N R_rel^-s_cav m,     S_cort = bmd_cort^k_rho R_rel^-s_cav m
-    m      = 1 / (1 + m_AGE (AGE - 1))                  (matrix: AGE cross-links; 1 without AGE)
+    m      = xlink_enz^m_enz / (1 + m_AGE (AGE - 1))     (matrix: enzymatic and AGE cross-links)
     strength_site = f_site S_trab + (1 - f_site) S_cort
 
 with the density-strength law (Carter & Hayes 1977: strength ~ apparent density^2), the extra
@@ -39,6 +39,20 @@ Slyfield 2012) and the matrix term. The trabecular bone score analogue combines 
 thickness::
 
     tbs = N^t_N th_rel^t_Th
+
+Enzymatic collagen cross-links (PROPOSAL: no published ODE exists; Saito & Marumo 2010, 2013).
+Lysyl oxidase (LOX) cross-links collagen as it is laid down; oxidative stress and hyperglycaemia
+lower its activity, so new matrix carries fewer cross-links. X is their content per collagen,
+relative to healthy; it changes only where new matrix replaces old (formation, F_rel), and the
+share of them that has matured into trivalent pyridinoline cross-links falls when much of the
+matrix is young (maturation k_xl >> turnover, so that share is taken at quasi-steady state)::
+
+    lox       = 1 / (1 + l_ox max(ROS - 1, 0))                     (1 without 'metabolic')
+    tau_skel  = f_skel_trab tau_trab + (1 - f_skel_trab) tau_cort      (whole-skeleton turnover)
+    dX/dt     = tau_skel/365.25 F_rel (lox - X)
+    xlink_enz = X (k_xl + tau_skel) / (k_xl + tau_skel F_rel)        (mature enzymatic, 1 = healthy)
+
+Unlike AGEs, they are beneficial: fewer of them lower the post-yield toughness of the matrix.
 """
 
 from __future__ import annotations
@@ -77,8 +91,14 @@ def module(model: Model) -> Module:
     expressions["perforation_drive"] = (
         S("R_rel") * (S("cavity_depth_rel") / S("trab_thickness_rel")) ** S("n_perf") - 1
     )
-    matrix = 1 / (1 + S("m_AGE") * (S("AGE") - 1)) if "AGE" in model.state_names else sp.Integer(1)
-    expressions["matrix_quality"] = matrix
+    ros = S("ROS") if "ROS" in model.state_names else sp.Integer(1)
+    expressions["lox_activity"] = 1 / (1 + S("l_ox") * sp.Max(ros - 1, 0))
+    # whole-skeleton turnover [1/yr] from the two compartments of 'sites'
+    f_skel = S("f_skel_trab")
+    turnover = f_skel * S("tau_trab") + (1 - f_skel) * S("tau_cort")
+    expressions["xlink_enz"] = S("X_enz") * (S("k_xl") + turnover) / (S("k_xl") + turnover * S("F_rel"))
+    age_term = 1 + S("m_AGE") * (S("AGE") - 1) if "AGE" in model.state_names else sp.Integer(1)
+    expressions["matrix_quality"] = S("xlink_enz") ** S("m_enz") / age_term
     stress_risers = S("R_rel") ** (-S("s_cav"))
     expressions["strength_trab"] = (
         S("bmd_trab") ** S("k_rho") * N ** S("a_N") * stress_risers * S("matrix_quality")
@@ -90,7 +110,10 @@ def module(model: Model) -> Module:
     expressions["tbs"] = N ** S("t_N") * S("trab_thickness_rel") ** S("t_Th")
     rate = S("k_perf") * S("tau_trab") / 365.25
     excess = sp.Max(0, S("perforation_drive"))
-    rhs = {"N_trab": -rate * N * excess**2 / (excess + S("perf_smooth"))}
+    rhs = {
+        "N_trab": -rate * N * excess**2 / (excess + S("perf_smooth")),
+        "X_enz": turnover / 365.25 * S("F_rel") * (S("lox_activity") - S("X_enz")),
+    }
     observables = (
         Observable(
             "tmd_spine_pct",
@@ -133,6 +156,12 @@ def module(model: Model) -> Module:
             "Femoral (hip) strength, % change from the start",
             baseline="start",
         ),
+        Observable(
+            "xlink_enz_index",
+            S("xlink_enz"),
+            "1",
+            "Mature enzymatic collagen cross-links relative to the healthy steady state (1 = healthy)",
+        ),
         Observable("connectivity_rel", N, "1", "Trabecular connectivity relative to a healthy adult"),
         Observable(
             "tmd_trab_rel", S("tmd_trab"), "1", "Trabecular tissue mineral density relative to healthy"
@@ -144,11 +173,18 @@ def module(model: Model) -> Module:
         NAME,
         states=(
             State("N_trab", 1.0, "1", "Trabecular connectivity relative to a healthy adult", "N_{trab}"),
+            State(
+                "X_enz",
+                1.0,
+                "1",
+                "Enzymatic (lysyl oxidase) collagen cross-links per collagen, relative to healthy",
+                "X_{enz}",
+            ),
         ),
         parameters=p,
         expressions=expressions,
         rhs=rhs,
         observables=observables,
         citations=p.citations,
-        description="Tissue mineralisation, trabecular perforation, matrix AGEs -> strength of spine and hip",
+        description="Tissue mineralisation, trabecular perforation, matrix cross-links -> strength of spine and hip",
     )

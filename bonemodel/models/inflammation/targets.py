@@ -477,6 +477,21 @@ TARGETS: list[Target] = [
         calibrated=False,
     ),
     _t(
+        "Q5_gc_tbs",
+        "glucocorticoid 7.5 mg/day for 1 year (ageing adult) vs ageing control",
+        "tbs deficit",
+        -3.3,
+        -0.5,
+        "% points",
+        "Martineau2018 (adjusted TBS -1.5 % with glucocorticoid use: >= 90 days in the prior year; "
+        "dose not reported, 7.5 mg/day taken as typical)",
+        lambda r: (
+            r.at("gc_q5", sc.glucocorticoid(7.5) + sc.ageing(), YEAR, "tbs_pct", YEAR)
+            - r.at("ageing10", sc.ageing(), 10 * YEAR, "tbs_pct", YEAR)
+        ),
+        calibrated=False,
+    ),
+    _t(
         "Q3_bmd",
         f"low-grade inflammation (CRP {_LGI_CRP:g} mg/L) vs CRP 1 mg/L, 10 years",
         "bmd_hip difference",
