@@ -88,6 +88,25 @@ def test_api_reference_has_a_generated_page_per_public_module(site):
     assert "doc doc-contents" in html
 
 
+def test_api_reference_shows_no_restructuredtext_markup(site):
+    out, _ = site
+    for page in (out / "reference").rglob("index.html"):
+        html = page.read_text(encoding="utf-8")
+        for markup in (":func:", ":class:", ":mod:", ":meth:", "``"):
+            assert markup not in html, (page, markup)
+
+
+def test_restructuredtext_roles_and_literal_blocks_become_markdown():
+    spec = importlib.util.spec_from_file_location("griffe_rst", ROOT / "docs" / "_hooks" / "griffe_rst.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = "Uses :func:`~bonemodel.simulate.simulate` and ``t``; run it::\n\n    bonemodel list\n    x = 1\n\nAfter."
+    assert module.rst_to_markdown(text) == (
+        "Uses `simulate` and `t`; run it:\n\n```bash\nbonemodel list\nx = 1\n```\n\nAfter."
+    )
+    assert module.rst_to_markdown("See :class:`bonemodel.Scenario`.") == "See `bonemodel.Scenario`."
+
+
 def test_every_export_is_listed_in_the_reference_index(site):
     out, _ = site
     html = (out / "reference/index.html").read_text(encoding="utf-8")

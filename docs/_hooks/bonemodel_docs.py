@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import re
 import tempfile
 from pathlib import Path
@@ -89,7 +90,7 @@ def exports_page() -> str:
             home = getattr(obj, "__module__", "bonemodel")
             kind = "class" if isinstance(obj, type) else "function"
         doc = (obj.__doc__ or "").strip().splitlines()
-        summary = doc[0].strip() if doc else ""
+        summary = _rst_to_markdown(doc[0].strip()) if doc else ""
         target = home if home in modules else "bonemodel"
         link = reference_path(target).removeprefix("reference/")
         anchor = "" if kind == "module" else f"#{home}.{name}" if target == home else ""
@@ -98,6 +99,14 @@ def exports_page() -> str:
     for module in public_modules():
         lines.append(f"- [`{module}`]({reference_path(module).removeprefix('reference/')})")
     return "\n".join(lines) + "\n"
+
+
+def _rst_to_markdown(text: str) -> str:
+    """The docstring rewriting of the Griffe extension beside this file (roles as inline code)."""
+    spec = importlib.util.spec_from_file_location("griffe_rst", Path(__file__).with_name("griffe_rst.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.rst_to_markdown(text)
 
 
 def reference_nav() -> list:
