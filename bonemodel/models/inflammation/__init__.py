@@ -111,6 +111,16 @@ def build(modules: Iterable[str] | None = None) -> Model:
     modules
         Names from :data:`ALL`, in any order; they are applied in the canonical order.
         ``()`` gives Pivonka 2008 unchanged (renamed "inflammation").
+
+    Returns
+    -------
+    Model
+        The model named ``"inflammation"``, simulated for 10 years (3652.5 days) by default.
+
+    Raises
+    ------
+    ModelError
+        If a module name is unknown (with a "did you mean").
     """
     chosen = DEFAULT if modules is None else tuple(modules)
     unknown = [m for m in chosen if m not in MODULES]

@@ -17,7 +17,20 @@ NAME = "antitnf"
 
 
 def module(model: Model) -> Module:
-    """The anti-TNF module (needs 'cytokines')."""
+    """The anti-TNF module (needs 'cytokines').
+
+    Parameters
+    ----------
+    model
+        The model built so far: the Pivonka 2008 core with the modules that come before this one
+        (in the canonical order of ``ALL``) applied.
+
+    Returns
+    -------
+    Module
+        The module's states, expressions, right-hand-side terms and observables, with its
+        parameters (value, unit, source) read from its parameter file; rates in [unit/day].
+    """
     require(model, NAME, "cytokines")
     p = params(NAME)
     C = S("C_aTNF")

@@ -30,7 +30,20 @@ DRUGS = {"aln": "alendronate", "zol": "zoledronate"}
 
 
 def module(model: Model) -> Module:
-    """The bisphosphonate module (needs R_rel and F_rel from 'sites')."""
+    """The bisphosphonate module (needs R_rel and F_rel from 'sites').
+
+    Parameters
+    ----------
+    model
+        The model built so far: the Pivonka 2008 core with the modules that come before this one
+        (in the canonical order of ``ALL``) applied.
+
+    Returns
+    -------
+    Module
+        The module's states, expressions, right-hand-side terms and observables, with its
+        parameters (value, unit, source) read from its parameter file; rates in [unit/day].
+    """
     p = params(NAME)
     R = S("R_rel") if "R_rel" in model.expressions else 1
     F = S("F_rel") if "F_rel" in model.expressions else 1

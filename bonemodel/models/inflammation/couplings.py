@@ -34,7 +34,20 @@ NAME = "couplings"
 
 
 def module(model: Model) -> Module:
-    """The cytokine-to-bone module (needs 'cytokines')."""
+    """The cytokine-to-bone module (needs 'cytokines').
+
+    Parameters
+    ----------
+    model
+        The model built so far: the Pivonka 2008 core with the modules that come before this one
+        (in the canonical order of ``ALL``) applied.
+
+    Returns
+    -------
+    Module
+        The module's states, expressions, right-hand-side terms and observables, with its
+        parameters (value, unit, source) read from its parameter file; rates in [unit/day].
+    """
     require(model, NAME, "cytokines")
     p = params(NAME)
     T, I1, I6 = S("tnf_ratio"), S("il1_ratio"), S("il6_ratio")

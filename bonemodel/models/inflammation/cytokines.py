@@ -40,7 +40,20 @@ NAME = "cytokines"
 
 
 def module(model: Model) -> Module:
-    """The cytokine module (needs only the Pivonka core)."""
+    """The cytokine module (needs only the Pivonka core).
+
+    Parameters
+    ----------
+    model
+        The model built so far: the Pivonka 2008 core with the modules that come before this one
+        (in the canonical order of ``ALL``) applied.
+
+    Returns
+    -------
+    Module
+        The module's states, expressions, right-hand-side terms and observables, with its
+        parameters (value, unit, source) read from its parameter file; rates in [unit/day].
+    """
     p = params(NAME)
     TNF, IL1b, IL6, CRP = S("TNF"), S("IL1b"), S("IL6"), S("CRP")
     tnf_ratio = S("TNF_free") / S("TNF0")

@@ -26,7 +26,20 @@ NAME = "denosumab"
 
 
 def module(model: Model) -> Module:
-    """The denosumab module (acts on the core's RANKL)."""
+    """The denosumab module (acts on the core's RANKL).
+
+    Parameters
+    ----------
+    model
+        The model built so far: the Pivonka 2008 core with the modules that come before this one
+        (in the canonical order of ``ALL``) applied.
+
+    Returns
+    -------
+    Module
+        The module's states, expressions, right-hand-side terms and observables, with its
+        parameters (value, unit, source) read from its parameter file; rates in [unit/day].
+    """
     p = params(NAME)
     states, rhs = depot_central("dmab", "denosumab_rate", amount_unit="mg", conc_unit="ug/mL", saturable=True)
     C = S("C_dmab")

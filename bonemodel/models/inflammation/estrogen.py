@@ -21,7 +21,20 @@ NAME = "estrogen"
 
 
 def module(model: Model) -> Module:
-    """The estrogen module (acts on the core; adds to immune activation if 'cytokines' is on)."""
+    """The estrogen module (acts on the core; adds to immune activation if 'cytokines' is on).
+
+    Parameters
+    ----------
+    model
+        The model built so far: the Pivonka 2008 core with the modules that come before this one
+        (in the canonical order of ``ALL``) applied.
+
+    Returns
+    -------
+    Module
+        The module's states, expressions, right-hand-side terms and observables, with its
+        parameters (value, unit, source) read from its parameter file; rates in [unit/day].
+    """
     p = params(NAME)
     E2 = S("E2")
     d = S("estrogen_deficiency")

@@ -24,7 +24,20 @@ NAME = "glucocorticoid"
 
 
 def module(model: Model) -> Module:
-    """The glucocorticoid module (acts on the core; on inflammation and quality when present)."""
+    """The glucocorticoid module (acts on the core; on inflammation and quality when present).
+
+    Parameters
+    ----------
+    model
+        The model built so far: the Pivonka 2008 core with the modules that come before this one
+        (in the canonical order of ``ALL``) applied.
+
+    Returns
+    -------
+    Module
+        The module's states, expressions, right-hand-side terms and observables, with its
+        parameters (value, unit, source) read from its parameter file; rates in [unit/day].
+    """
     p = params(NAME)
     E = S("gc_effect")
     modify = {

@@ -31,7 +31,20 @@ NAME = "mechanical"
 
 
 def module(model: Model) -> Module:
-    """The mechanical-loading module (acts on the core; feedback through 'sites' if on)."""
+    """The mechanical-loading module (acts on the core; feedback through 'sites' if on).
+
+    Parameters
+    ----------
+    model
+        The model built so far: the Pivonka 2008 core with the modules that come before this one
+        (in the canonical order of ``ALL``) applied.
+
+    Returns
+    -------
+    Module
+        The module's states, expressions, right-hand-side terms and observables, with its
+        parameters (value, unit, source) read from its parameter file; rates in [unit/day].
+    """
     p = params(NAME)
     Scl = S("Scl")
     bmd = S("bmd_skel") if has(model, "bmd_skel") else 1

@@ -29,7 +29,20 @@ NAME = "metabolic"
 
 
 def module(model: Model) -> Module:
-    """The metabolic module (acts on the core; on NF-kB if 'cytokines' is on)."""
+    """The metabolic module (acts on the core; on NF-kB if 'cytokines' is on).
+
+    Parameters
+    ----------
+    model
+        The model built so far: the Pivonka 2008 core with the modules that come before this one
+        (in the canonical order of ``ALL``) applied.
+
+    Returns
+    -------
+    Module
+        The module's states, expressions, right-hand-side terms and observables, with its
+        parameters (value, unit, source) read from its parameter file; rates in [unit/day].
+    """
     p = params(NAME)
     ROS, AGE = S("ROS"), S("AGE")
     r_rel = S("R_rel") if has(model, "R_rel") else 1

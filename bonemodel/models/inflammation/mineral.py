@@ -44,7 +44,20 @@ def _sat(x):
 
 
 def module(model: Model) -> Module:
-    """The mineral module (needs 'sites')."""
+    """The mineral module (needs 'sites').
+
+    Parameters
+    ----------
+    model
+        The model built so far: the Pivonka 2008 core with the modules that come before this one
+        (in the canonical order of ``ALL``) applied.
+
+    Returns
+    -------
+    Module
+        The module's states, expressions, right-hand-side terms and observables, with its
+        parameters (value, unit, source) read from its parameter file; rates in [unit/day].
+    """
     require(model, NAME, "sites")
     p = params(NAME)
 

@@ -32,7 +32,20 @@ NAME = "outputs"
 
 
 def module(model: Model) -> Module:
-    """The outputs module (needs 'sites')."""
+    """The outputs module (needs 'sites').
+
+    Parameters
+    ----------
+    model
+        The model built so far: the Pivonka 2008 core with the modules that come before this one
+        (in the canonical order of ``ALL``) applied.
+
+    Returns
+    -------
+    Module
+        The module's states, expressions, right-hand-side terms and observables, with its
+        parameters (value, unit, source) read from its parameter file; rates in [unit/day].
+    """
     require(model, NAME, "sites")
     p = params(NAME)
     strength = has(model, "strength_hip")

@@ -27,7 +27,20 @@ NAME = "precursors"
 
 
 def module(model: Model) -> Module:
-    """The osteoclast-precursor pool (acts on the core)."""
+    """The osteoclast-precursor pool (acts on the core).
+
+    Parameters
+    ----------
+    model
+        The model built so far: the Pivonka 2008 core with the modules that come before this one
+        (in the canonical order of ``ALL``) applied.
+
+    Returns
+    -------
+    Module
+        The module's states, expressions, right-hand-side terms and observables, with its
+        parameters (value, unit, source) read from its parameter file; rates in [unit/day].
+    """
     p = params(NAME)
     P = S("OCp_pool")
     x = S("pi_act_RANKL_OCp") / S("pi_RANKL_ref")

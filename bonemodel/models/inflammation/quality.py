@@ -66,7 +66,20 @@ NAME = "quality"
 
 
 def module(model: Model) -> Module:
-    """The bone-quality module (needs 'sites'; uses 'mineral' and 'metabolic' when present)."""
+    """The bone-quality module (needs 'sites'; uses 'mineral' and 'metabolic' when present).
+
+    Parameters
+    ----------
+    model
+        The model built so far: the Pivonka 2008 core with the modules that come before this one
+        (in the canonical order of ``ALL``) applied.
+
+    Returns
+    -------
+    Module
+        The module's states, expressions, right-hand-side terms and observables, with its
+        parameters (value, unit, source) read from its parameter file; rates in [unit/day].
+    """
     require(model, NAME, "sites")
     p = params(NAME)
     mineral = "Min_trab" in model.state_names

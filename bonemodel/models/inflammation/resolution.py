@@ -25,7 +25,20 @@ NAME = "resolution"
 
 
 def module(model: Model) -> Module:
-    """The resolution module (needs 'cytokines')."""
+    """The resolution module (needs 'cytokines').
+
+    Parameters
+    ----------
+    model
+        The model built so far: the Pivonka 2008 core with the modules that come before this one
+        (in the canonical order of ``ALL``) applied.
+
+    Returns
+    -------
+    Module
+        The module's states, expressions, right-hand-side terms and observables, with its
+        parameters (value, unit, source) read from its parameter file; rates in [unit/day].
+    """
     require(model, NAME, "cytokines")
     p = params(NAME)
     SPM = S("SPM")

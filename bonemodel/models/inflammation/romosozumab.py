@@ -29,7 +29,20 @@ NAME = "romosozumab"
 
 
 def module(model: Model) -> Module:
-    """The romosozumab module (needs 'mechanical')."""
+    """The romosozumab module (needs 'mechanical').
+
+    Parameters
+    ----------
+    model
+        The model built so far: the Pivonka 2008 core with the modules that come before this one
+        (in the canonical order of ``ALL``) applied.
+
+    Returns
+    -------
+    Module
+        The module's states, expressions, right-hand-side terms and observables, with its
+        parameters (value, unit, source) read from its parameter file; rates in [unit/day].
+    """
     require(model, NAME, "mechanical")
     p = params(NAME)
     states, rhs = depot_central(

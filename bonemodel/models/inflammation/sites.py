@@ -28,7 +28,20 @@ COMPARTMENTS = ("trab", "cort")
 
 
 def module(model: Model) -> Module:
-    """The two-compartment, two-site module (acts on the core)."""
+    """The two-compartment, two-site module (acts on the core).
+
+    Parameters
+    ----------
+    model
+        The model built so far: the Pivonka 2008 core with the modules that come before this one
+        (in the canonical order of ``ALL``) applied.
+
+    Returns
+    -------
+    Module
+        The module's states, expressions, right-hand-side terms and observables, with its
+        parameters (value, unit, source) read from its parameter file; rates in [unit/day].
+    """
     p = params(NAME)
     expressions = {
         "R_rel": S("resorption") / (S("k_res") * S("OCa_ref")),

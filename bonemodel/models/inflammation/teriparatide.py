@@ -38,7 +38,20 @@ NAME = "teriparatide"
 
 
 def module(model: Model) -> Module:
-    """The teriparatide / PTH-pattern module (acts on the core's PTH and osteoblasts)."""
+    """The teriparatide / PTH-pattern module (acts on the core's PTH and osteoblasts).
+
+    Parameters
+    ----------
+    model
+        The model built so far: the Pivonka 2008 core with the modules that come before this one
+        (in the canonical order of ``ALL``) applied.
+
+    Returns
+    -------
+    Module
+        The module's states, expressions, right-hand-side terms and observables, with its
+        parameters (value, unit, source) read from its parameter file; rates in [unit/day].
+    """
     p = params(NAME)
     states, rhs = depot_central("tptd", "teriparatide_rate", amount_unit="ug", conc_unit="pg/mL", conv=1000.0)
     C, A = S("C_tptd"), S("A_PTH")
