@@ -34,7 +34,25 @@ def _one_output(
 def tornado(
     frame: pd.DataFrame, output: str | None = None, *, top: int = 15, title: str | None = None
 ) -> go.Figure:
-    """Horizontal bars of local coefficients, largest magnitude on top (first output by default)."""
+    """Horizontal bars of local coefficients, largest magnitude on top (first output by default).
+
+    Parameters
+    ----------
+    frame
+        A tidy frame of `bonemodel.sensitivity.local` or `steady` (index ``"local"`` or ``"steady"``,
+        dimensionless coefficients).
+    output
+        The output to draw (default: the first in the frame).
+    top
+        Number of parameters shown, largest magnitude first.
+    title
+        Figure title (default: one that names the method and the output).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        The tornado chart.
+    """
     output, sub = _one_output(frame, output, ("local", "steady", "derivative", "steady_derivative"))
     sub = sub.dropna(subset=["value"])
     sub = sub.reindex(sub["value"].abs().sort_values(ascending=False).index).head(top).iloc[::-1]
@@ -55,7 +73,22 @@ def tornado(
 
 
 def morris_scatter(frame: pd.DataFrame, output: str | None = None, *, title: str | None = None) -> go.Figure:
-    """mu* against sigma per parameter, with mu*'s confidence interval as horizontal error bars."""
+    """mu* against sigma per parameter, with mu*'s confidence interval as horizontal error bars.
+
+    Parameters
+    ----------
+    frame
+        A tidy frame of `bonemodel.sensitivity.morris` (indices ``mu_star``, ``sigma``; in the output's unit).
+    output
+        The output to draw (default: the first in the frame).
+    title
+        Figure title (default: one that names the method and the output).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One point per parameter.
+    """
     output, sub = _one_output(frame, output, ("mu_star", "sigma"))
     star = sub[sub["index"] == "mu_star"].set_index("parameter")
     sigma = sub[sub["index"] == "sigma"].set_index("parameter")["value"].reindex(star.index)
@@ -91,7 +124,22 @@ def morris_scatter(frame: pd.DataFrame, output: str | None = None, *, title: str
 
 
 def sobol_bars(frame: pd.DataFrame, output: str | None = None, *, title: str | None = None) -> go.Figure:
-    """Grouped bars of first-order (S1) and total (ST) indices with their confidence intervals."""
+    """Grouped bars of first-order (S1) and total (ST) indices with their confidence intervals.
+
+    Parameters
+    ----------
+    frame
+        A tidy frame of `bonemodel.sensitivity.sobol` or `efast` (indices ``S1``, ``ST``; dimensionless).
+    output
+        The output to draw (default: the first in the frame).
+    title
+        Figure title (default: one that names the method and the output).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Two bars per parameter.
+    """
     output, sub = _one_output(frame, output, ("S1", "ST"))
     order = sub[sub["index"] == "ST"].sort_values("value", ascending=False)["parameter"].tolist()
     fig = go.Figure()
@@ -116,7 +164,22 @@ def sobol_bars(frame: pd.DataFrame, output: str | None = None, *, title: str | N
 
 
 def heatmap(frame: pd.DataFrame, output: str | None = None, *, title: str | None = None) -> go.Figure:
-    """Parameters × time of time-resolved local coefficients (the frame of ``local_timecourse``)."""
+    """Parameters × time of time-resolved local coefficients (the frame of ``local_timecourse``).
+
+    Parameters
+    ----------
+    frame
+        The frame of `bonemodel.sensitivity.local_timecourse` (with its ``time`` column [day]).
+    output
+        The state or observable to draw (default: the first in the frame).
+    title
+        Figure title (default: one that names the method and the output).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Parameters as rows, time [day] as columns, coefficients as colours.
+    """
     if "time" not in frame.columns:
         raise BonemodelError("heatmap needs a time-resolved frame (bm.sensitivity.local_timecourse)")
     output, sub = _one_output(frame, output, ("local", "derivative"))
