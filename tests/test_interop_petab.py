@@ -100,6 +100,7 @@ class _ExactRunner(_Runner):
         return float(self._frame(scenario, t_end, (t,)).loc[t, name])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("condition", ["ra", "ra_tnf", "mets"])
 def test_roadrunner_on_the_conditions_recovers_the_targets_model_values(problem, model, condition):
     _, out, t = problem
