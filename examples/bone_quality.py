@@ -1,14 +1,14 @@
 """Bone quality: density is not strength. Four figures of the flagship with its quality module.
 
 (a) Density vs quality: per condition, the 10-year change of hip BMD, tissue mineral density, the
-    trabecular bone score analogue, AGE cross-links, hip strength and hip fracture risk, each read
+    trabecular bone score analogue, AGE and enzymatic cross-links, hip strength and hip fracture risk, each read
     against the condition's matched control.
 (b) Same BMD, different risk: hip fracture RR against the hip BMD difference over a sweep of
     conditions and inflammatory tone, coloured by CRP, beside the RR that BMD alone would give
     (Marshall 1996): what lies above that line is risk that does not go through density.
 (c) Calcium x inflammation: the 10-year hip fracture RR beside the 10-year hip BMD change.
 (d) Resolution, extended: two years of high-activity RA, then remission or anti-TNF; BMD,
-    tissue mineralisation, AGEs and strength recover, trabecular connectivity does not.
+    tissue mineralisation, cross-links and strength recover, trabecular connectivity does not.
 
 Published values (clinical-targets.md Q3-Q6, R1, T8a) are printed beside ours.
 """
@@ -36,6 +36,7 @@ MEASURES = {
     "tmd_hip_pct": "tissue mineral density (hip)",
     "tbs_pct": "TBS analogue (spine)",
     "age_index": "AGE cross-links",
+    "xlink_enz_index": "enzymatic cross-links",
     "strength_hip_pct": "hip strength",
     "fracture_rr_hip": "hip fracture risk",
 }
@@ -146,6 +147,7 @@ def resolution(model) -> dict[str, pd.DataFrame]:
         "tbs_pct",
         "connectivity_rel",
         "age_index",
+        "xlink_enz_index",
         "strength_spine_pct",
     ]
     out = {}
@@ -242,9 +244,11 @@ def figure_d(arms: dict[str, pd.DataFrame]) -> go.Figure:
         "tbs_pct": "TBS analogue [% pts]",
         "connectivity_rel": "trabecular connectivity [fold of healthy, own]",
         "age_index": "AGE cross-links [fold]",
+        "xlink_enz_index": "enzymatic cross-links [fold]",
         "strength_spine_pct": "vertebral strength [% pts]",
     }
-    fig = make_subplots(rows=2, cols=3, subplot_titles=list(labels.values()))
+    cols = (len(labels) + 1) // 2
+    fig = make_subplots(rows=2, cols=cols, subplot_titles=list(labels.values()))
     for k, (arm, frame) in enumerate(arms.items()):
         for i, name in enumerate(labels):
             fig.add_scatter(
@@ -254,8 +258,8 @@ def figure_d(arms: dict[str, pd.DataFrame]) -> go.Figure:
                 legendgroup=arm,
                 showlegend=i == 0,
                 line=dict(color=["#d62728", "#2ca02c", "#1f77b4"][k]),
-                row=i // 3 + 1,
-                col=i % 3 + 1,
+                row=i // cols + 1,
+                col=i % cols + 1,
             )
     fig.update_xaxes(title_text="years")
     fig.update_layout(
