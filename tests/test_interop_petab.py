@@ -117,3 +117,18 @@ def test_roadrunner_on_the_conditions_recovers_the_targets_model_values(problem,
         theirs = values[0] if len(ids) == 1 else 100.0 * (values[0] / values[1] - 1.0)
         ours = BY_ID[row["datasetId"]].compute(runner)
         assert theirs == pytest.approx(ours, rel=1e-6), row["datasetId"]
+
+
+def test_cli_writes_the_same_problem(tmp_path, problem):
+    from bonemodel.cli import main
+
+    _, out, tables = problem
+    assert main(["export-petab", str(tmp_path), "--stage", "core"]) == 0
+    for name in ("conditions", "observables", "measurements", "parameters"):
+        pd.testing.assert_frame_equal(pd.read_csv(tmp_path / f"{name}.tsv", sep="\t"), tables[name])
+    assert (tmp_path / "model.xml").read_text() == (out / "model.xml").read_text()
+
+
+def test_unknown_stage_is_refused_by_name(tmp_path):
+    with pytest.raises(ValueError, match="unknown calibration stage 'dmab'"):
+        bm.to_petab(tmp_path, stage="dmab")

@@ -297,6 +297,19 @@ def test_reactions_functions_and_time_events_have_their_sbml_meaning():
     assert sol["B"].to_numpy() == pytest.approx([0.0, 2 * (3.0 - a1), 2 * (3.0 - a1)], rel=1e-8)
 
 
+def test_local_parameters_shadow_global_ones():
+    law = "<kineticLaw><math"
+    text = _SMALL.replace(
+        "</math></kineticLaw>",
+        '</math><listOfLocalParameters><localParameter id="k" value="0.25"/></listOfLocalParameters></kineticLaw>',
+    )
+    assert law in text and text != _SMALL
+    model = bm.from_sbml(text)
+    assert model.parameters["conversion_k"].value == 0.25 and model.parameters["k"].value == 0.5
+    sol = bm.simulate(model, 1.0, t_eval=[0.0, 1.0], **TIGHT).to_frame()
+    assert sol["A"].iloc[-1] == pytest.approx(3.0 * np.exp(-0.25), rel=1e-8)
+
+
 @pytest.mark.parametrize(
     "change, element",
     [

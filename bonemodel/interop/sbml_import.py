@@ -263,9 +263,13 @@ class _Importer:
 
         for r in m.getListOfReactions():
             law = r.getKineticLaw()
-            self.local = {lp.getId(): f"{self._name(r.getId())}_{lp.getId()}" for lp in self._locals(law)}
+            self.local = {}
             for lp in self._locals(law):
-                params[self.local[lp.getId()]] = self._param(lp, lp.getValue(), "local parameter")
+                local = f"{self._name(r.getId())}_{lp.getId()}"
+                while local in self.names.values() or local in params:
+                    local += "_"
+                self.local[lp.getId()] = local
+                params[local] = self._param(lp, lp.getValue(), "local parameter", name=local)
             expressions[self._name(r.getId())] = self.math(law.getMath(), "kineticLaw", r.getId())
             self.local = {}
 
@@ -352,12 +356,12 @@ class _Importer:
             raise self.refuse(element, sid, f"its value {expr} is not a constant of the parameters")
         return float(number)
 
-    def _param(self, sbase: libsbml.SBase, value: float, kind: str) -> Param:
+    def _param(self, sbase: libsbml.SBase, value: float, kind: str, name: str | None = None) -> Param:
         info = _info(sbase)
         unit = info.get("unit", sbase.getUnits() if sbase.isSetUnits() else "")
         rng = info.get("range", "").split()
         return Param(
-            self._name(sbase.getId()) if kind != "local parameter" else sbase.getId(),
+            name or self._name(sbase.getId()),
             float(value),
             unit,
             info.get("description", sbase.getName() or f"SBML {kind} {sbase.getId()}"),
