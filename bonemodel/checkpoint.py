@@ -91,6 +91,16 @@ def frame_digest(frame: pd.DataFrame) -> str:
 
     NaNs are hashed as one canonical NaN (Parquet may store them as nulls); text columns
     as their strings, whatever pandas' string dtype.
+
+    Parameters
+    ----------
+    frame
+        A chunk of sweep results.
+
+    Returns
+    -------
+    str
+        The hexadecimal SHA-256 digest.
     """
     h = hashlib.sha256()
     numeric = [pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in frame.dtypes]
@@ -182,6 +192,21 @@ def read_meta(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
 
     A file that is not UTF-8 JSON or lacks the fields every sweep writes is refused with
     an error naming it, never passed on half-read.
+
+    Parameters
+    ----------
+    folder
+        A sweep's results folder.
+
+    Returns
+    -------
+    dict or None
+        The sweep's metadata (design, outputs, tolerances, chunking), or None for a folder without it.
+
+    Raises
+    ------
+    SimulationError
+        If the metadata file is not UTF-8 JSON or lacks a required field.
     """
     path = Path(folder) / META
     try:
@@ -223,7 +248,18 @@ def _meta_problem(meta: Any) -> str:
 
 
 def stored_chunk_size(folder: str | os.PathLike[str]) -> int | None:
-    """Chunk size of the sweep stored in ``folder``, if there is one (resumes keep it)."""
+    """Chunk size of the sweep stored in ``folder``, if there is one (resumes keep it).
+
+    Parameters
+    ----------
+    folder
+        A sweep's results folder.
+
+    Returns
+    -------
+    int or None
+        Members per chunk, or None if the folder holds no sweep.
+    """
     meta = read_meta(folder)
     return None if meta is None else int(meta["chunk_size"])
 
@@ -475,6 +511,22 @@ def load_results(folder: str | os.PathLike[str]) -> pd.DataFrame:
 
     Every chunk is verified (sweep id, members, checksum); a folder with a chunk that
     fails is refused with a :class:`~bonemodel.errors.SimulationError` naming it.
+
+    Parameters
+    ----------
+    folder
+        The ``out`` folder of ``bm.sweep`` or ``bonemodel sweep --out``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per finished member: parameter columns (in their units), output columns (in the
+        units of the states and observables they read) and ``status``; ``attrs`` holds the metadata.
+
+    Raises
+    ------
+    SimulationError
+        If a chunk fails its checks, or the folder holds no sweep.
     """
     cp = Checkpoint(folder)
     meta = cp.meta()

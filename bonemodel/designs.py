@@ -50,6 +50,23 @@ def parse_ranges(model: Model, params: Mapping[str, Any]) -> list[Range]:
     Errors are raised before anything is simulated: unknown names (with a suggestion),
     ``low >= high``, non-finite bounds, non-positive log bounds, bounds below the
     parameter's lower limit.
+
+    Parameters
+    ----------
+    model
+        The model whose parameters are swept.
+    params
+        Parameter name -> range, bounds in the parameter's unit.
+
+    Returns
+    -------
+    list of Range
+        One checked range per parameter, with its scale (linear or log).
+
+    Raises
+    ------
+    ParameterError
+        If a name is unknown or a range is invalid.
     """
     params = mapping(params, "params", ParameterError, "{'k_B': (0.1, 0.3)}")
     if not params:
@@ -103,6 +120,22 @@ def unit_samples(design: str, n: int | None, d: int, *, seed: int = 0) -> np.nda
 
     For ``grid``, ``n`` is the number of levels per parameter (n**d rows, ends included).
     ``sobol`` needs ``n`` a power of two (its balance properties hold only then).
+
+    Parameters
+    ----------
+    design
+        ``"lhs"``, ``"sobol"`` or ``"grid"``.
+    n
+        Members (lhs, sobol) or levels per parameter (grid).
+    d
+        Number of parameters.
+    seed
+        Seed of the scrambling or permutation.
+
+    Returns
+    -------
+    numpy.ndarray
+        Points in [0, 1]^d, shape (n, d) (``(n**d, d)`` for a grid).
     """
     if not isinstance(design, str) or design not in DESIGNS:
         hint = suggest(design, DESIGNS) if isinstance(design, str) else ""
@@ -175,6 +208,16 @@ def make_design(
     >>> from bonemodel.designs import unit_samples
     >>> unit_samples("grid", 3, 1).ravel().tolist()
     [0.0, 0.5, 1.0]
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per member, one column per parameter (values in the parameters' units).
+
+    Raises
+    ------
+    ParameterError
+        If a name or range is invalid, or the design or ``n`` does not fit.
     """
     if isinstance(params, pd.DataFrame):
         return check_frame(model, params)
@@ -190,7 +233,25 @@ def make_design(
 
 
 def check_frame(model: Model, frame: pd.DataFrame) -> pd.DataFrame:
-    """Check a user table of parameter sets: known names, numeric values; reindex 0..n-1."""
+    """Check a user table of parameter sets: known names, numeric values; reindex 0..n-1.
+
+    Parameters
+    ----------
+    model
+        The model whose parameters the table sets.
+    frame
+        One row per member, one column per parameter or input (values in their units).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table, with float values and index 0..n-1.
+
+    Raises
+    ------
+    ParameterError
+        If a column is not a parameter or input of the model, or a value is not acceptable.
+    """
     known = model.parameter_names + model.input_names
     if frame.shape[1] == 0 or frame.shape[0] == 0:
         raise ParameterError(

@@ -48,7 +48,20 @@ class SolverError(BonemodelError, RuntimeError):
 
 
 def suggest(name: str, choices: Iterable[str]) -> str:
-    """Return a "; did you mean 'X'?" hint for a misspelt name, or ''."""
+    """Return a "; did you mean 'X'?" hint for a misspelt name, or ''.
+
+    Parameters
+    ----------
+    name
+        The name that was not found.
+    choices
+        The names that exist.
+
+    Returns
+    -------
+    str
+        ``"; did you mean 'X'?"`` for a name that differs only in case or is close, else ``""``.
+    """
     choices = list(choices)
     lowered = {c.lower(): c for c in choices}
     if name.lower() in lowered:  # a wrong case is the likeliest slip

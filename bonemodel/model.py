@@ -40,6 +40,23 @@ def as_expr(value: Any, where: str = "expression") -> sp.Expr:
 
     Symbols carrying assumptions (``Symbol("x", positive=True)``) are replaced by the
     plain symbol of the same name, since models identify symbols by name only.
+
+    Parameters
+    ----------
+    value
+        A sympy expression, a sympy number or a Python int or float.
+    where
+        What the value is, quoted in the error message.
+
+    Returns
+    -------
+    sympy.Expr
+        The expression, with plain symbols.
+
+    Raises
+    ------
+    ModelError
+        If the value is text, a bool, or another object that is not an expression.
     """
     if isinstance(value, str):
         raise ModelError(f"{where} is text ({value!r}); give a sympy expression, text is never evaluated")
@@ -58,7 +75,18 @@ def as_expr(value: Any, where: str = "expression") -> sp.Expr:
 
 
 def symbols(names: str) -> tuple[sp.Symbol, ...]:
-    """Plain sympy symbols for space-separated names, e.g. ``R, B, C = symbols("R B C")``."""
+    """Plain sympy symbols for space-separated names, e.g. ``R, B, C = symbols("R B C")``.
+
+    Parameters
+    ----------
+    names
+        Space-separated names.
+
+    Returns
+    -------
+    tuple of sympy.Symbol
+        One plain symbol (no assumptions) per name.
+    """
     return tuple(sp.Symbol(n) for n in names.split())
 
 
@@ -733,7 +761,18 @@ def _latex_name(s: State) -> str:
 
 
 def free_names(exprs: Iterable[sp.Expr]) -> set[str]:
-    """Names of all free symbols in the expressions."""
+    """Names of all free symbols in the expressions.
+
+    Parameters
+    ----------
+    exprs
+        Sympy expressions.
+
+    Returns
+    -------
+    set of str
+        The names of their free symbols.
+    """
     out: set[str] = set()
     for e in exprs:
         out |= {str(x) for x in as_expr(e).free_symbols}

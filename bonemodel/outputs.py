@@ -192,6 +192,18 @@ def parse_outputs(
     >>> import bonemodel as bm  # doctest: +SKIP
     >>> [o.name for o in parse_outputs(model, ["C@80", "max(B)"])]  # doctest: +SKIP
     ['C@80', 'max(B)']
+
+    Returns
+    -------
+    list of Output
+        One parsed output per spec, with the times [day] it needs.
+
+    Raises
+    ------
+    SimulationError
+        If a spec is malformed or a time lies outside the span.
+    ModelError
+        If a spec names a state or observable the model does not have.
     """
     t_end = model.default_t_end if t_end is None else float(t_end)
     if specs is None or specs is Ellipsis:
@@ -212,17 +224,50 @@ def parse_outputs(
 
 
 def output_times(outputs: Iterable[Output]) -> list[float]:
-    """Sorted union of the times the outputs need (without the grid)."""
+    """Sorted union of the times the outputs need (without the grid).
+
+    Parameters
+    ----------
+    outputs
+        Parsed outputs.
+
+    Returns
+    -------
+    list of float
+        Times [day], sorted, without repeats.
+    """
     return sorted({t for o in outputs for t in o.times})
 
 
 def needs_grid(outputs: Iterable[Output]) -> bool:
-    """Whether any output reduces over the whole output grid."""
+    """Whether any output reduces over the whole output grid.
+
+    Parameters
+    ----------
+    outputs
+        Parsed outputs.
+
+    Returns
+    -------
+    bool
+        True if a reduction such as ``max``, ``auc`` or ``time_to`` needs the whole trajectory.
+    """
     return any(o.needs_grid for o in outputs)
 
 
 def default_grid(t_start: float, t_end: float) -> np.ndarray:
-    """The output grid of reductions: daily, at least 201 points (as ``simulate``'s default)."""
+    """The output grid of reductions: daily, at least 201 points (as ``simulate``'s default).
+
+    Parameters
+    ----------
+    t_start, t_end
+        The simulated span [day].
+
+    Returns
+    -------
+    numpy.ndarray
+        Output times [day] from ``t_start`` to ``t_end``.
+    """
     n = max(201, min(int(t_end - t_start) + 1, 20001))
     return np.linspace(t_start, t_end, n)
 

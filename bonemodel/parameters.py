@@ -290,7 +290,13 @@ class ParameterSet:
 
 
 def parameters_dir() -> Path:
-    """The folder of the shipped parameter files (``parameters/`` in the repository)."""
+    """The folder of the shipped parameter files (``parameters/`` in the repository).
+
+    Returns
+    -------
+    pathlib.Path
+        The installed ``bonemodel/parameter_files`` folder (or ``parameters/`` of a source checkout).
+    """
     return Path(str(resources.files("bonemodel.parameter_files")))
 
 
@@ -361,6 +367,23 @@ def parse_parameter_text(text: str | bytes, *, origin: str = "<text>") -> Parame
 
     Every problem, from bytes that are not UTF-8 to a value out of its range, is a
     :class:`~bonemodel.errors.ParameterFileError` naming ``origin`` and the fix.
+
+    Parameters
+    ----------
+    text
+        The file's content: TOML text, or bytes decoded as UTF-8.
+    origin
+        Name of the file, quoted in error messages.
+
+    Returns
+    -------
+    ParameterSet
+        The validated parameters, each with value, unit, description, source and range.
+
+    Raises
+    ------
+    ParameterFileError
+        If the text is not UTF-8 TOML or a table is incomplete or inconsistent.
     """
     if isinstance(text, (bytes, bytearray)):
         try:
@@ -381,7 +404,26 @@ def parse_parameter_text(text: str | bytes, *, origin: str = "<text>") -> Parame
 
 
 def parse_parameters(data: Mapping[str, Any], *, origin: str = "<dict>") -> ParameterSet:
-    """Validate the TOML structure of a parameter file and build a ParameterSet."""
+    """Validate the TOML structure of a parameter file and build a ParameterSet.
+
+    Parameters
+    ----------
+    data
+        The parsed TOML: a ``[meta]`` table with ``model`` (and optionally ``citation``) and a
+        ``[parameters]`` table with one table per parameter (value, unit, description, source, ...).
+    origin
+        Name of the source, quoted in error messages.
+
+    Returns
+    -------
+    ParameterSet
+        The validated parameters.
+
+    Raises
+    ------
+    ParameterFileError
+        If a required field is missing, of the wrong type, or a value lies outside its range.
+    """
     if not isinstance(data, Mapping):
         raise ParameterFileError(f"{origin}: a parameter file is a table, got {type(data).__name__}")
     meta = data.get("meta")

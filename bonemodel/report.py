@@ -16,7 +16,18 @@ COLUMNS = ["figure", "quantity", "ours", "published", "unit", "source"]
 
 
 def comparison(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """Table with the standard columns plus ``rel_diff`` = ours/published - 1 (NaN without a number)."""
+    """Table with the standard columns plus ``rel_diff`` = ours/published - 1 (NaN without a number).
+
+    Parameters
+    ----------
+    rows
+        Mappings with ``figure, quantity, ours, published, unit, source`` (values in ``unit``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Those columns plus ``rel_diff`` (dimensionless).
+    """
     frame = pd.DataFrame(list(rows))
     for col in COLUMNS:
         if col not in frame:
@@ -32,7 +43,24 @@ def comparison(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
 def steady_state_rows(
     values: Mapping[str, float], published: Mapping[str, float], *, unit: str, source: str
 ) -> list[dict[str, Any]]:
-    """Comparison rows of a model's steady state (``values``) against the published one."""
+    """Comparison rows of a model's steady state (``values``) against the published one.
+
+    Parameters
+    ----------
+    values
+        Our steady state, state name -> value in ``unit``.
+    published
+        The published steady state, state name -> value in ``unit``.
+    unit
+        Unit of the values, e.g. ``"pM"``.
+    source
+        Where the published values come from.
+
+    Returns
+    -------
+    list of dict
+        One comparison row per published state.
+    """
     return [
         {
             "figure": "steady state",
@@ -47,7 +75,18 @@ def steady_state_rows(
 
 
 def format_table(frame: pd.DataFrame) -> str:
-    """Plain-text rendering of a comparison table."""
+    """Plain-text rendering of a comparison table.
+
+    Parameters
+    ----------
+    frame
+        A comparison table.
+
+    Returns
+    -------
+    str
+        The table as aligned text.
+    """
     shown = frame.copy()
     for col in ("ours", "published"):
         shown[col] = [
@@ -59,7 +98,15 @@ def format_table(frame: pd.DataFrame) -> str:
 
 
 def run_script(reproduce: Callable[..., pd.DataFrame], default_out: str) -> None:
-    """Command-line entry of an example script: ``--out DIR`` and ``--quick``."""
+    """Command-line entry of an example script: ``--out DIR`` and ``--quick``.
+
+    Parameters
+    ----------
+    reproduce
+        The example's ``reproduce(out, *, quick=False)``.
+    default_out
+        Folder written when ``--out`` is not given.
+    """
     parser = argparse.ArgumentParser(description=(reproduce.__doc__ or "").strip().splitlines()[0])
     parser.add_argument("--out", default=default_out, help="folder for the HTML figures")
     parser.add_argument("--quick", action="store_true", help="smaller settings, for tests")

@@ -431,7 +431,18 @@ class SteadyState:
 
 
 def neutral_states(model: Model) -> list[str]:
-    """States that appear in no right-hand side (accumulators such as bone volume)."""
+    """States that appear in no right-hand side (accumulators such as bone volume).
+
+    Parameters
+    ----------
+    model
+        The model.
+
+    Returns
+    -------
+    list of str
+        Names of the states no right-hand side depends on.
+    """
     return list(compile_model(model).neutral)
 
 

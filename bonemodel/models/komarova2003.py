@@ -126,12 +126,29 @@ REGIMES: dict[str, Regime] = {
 
 
 def regime_scenarios() -> dict[str, Scenario]:
-    """One Scenario per regime, with every regime parameter set explicitly (usable on any build)."""
+    """One Scenario per regime, with every regime parameter set explicitly (usable on any build).
+
+    Returns
+    -------
+    dict of str to Scenario
+        ``"single_cycle"`` and ``"oscillating"``.
+    """
     return {name: Scenario(name, dict(r.overrides), description=r.description) for name, r in REGIMES.items()}
 
 
 def closed_form_steady_state(values: Mapping[str, float]) -> dict[str, float]:
-    """Non-trivial steady state ``{"x1": x1_bar, "x2": x2_bar}`` from parameter values."""
+    """Non-trivial steady state ``{"x1": x1_bar, "x2": x2_bar}`` from parameter values.
+
+    Parameters
+    ----------
+    values
+        Parameter name -> value (the model's parameters, in their units).
+
+    Returns
+    -------
+    dict of str to float
+        Osteoclasts ``x1`` and osteoblasts ``x2`` at the steady state [cells].
+    """
     v = values
     gamma = v["g12"] * v["g21"] - (1 - v["g11"]) * (1 - v["g22"])
     r1, r2 = v["beta1"] / v["alpha1"], v["beta2"] / v["alpha2"]
@@ -155,6 +172,24 @@ def formation_resorption_ratio(
     Bone mass is unchanged after ``until`` days exactly when k1/k2 equals this ratio (Ayati
     et al. 2010, Eq. 8, with ``until`` one period of the oscillating regime). Both integrals are
     computed by the integrator itself, as the bone mass change with (k1, k2) = (1, 0) and (0, 1).
+
+    Parameters
+    ----------
+    model
+        A Komarova 2003 model.
+    until
+        End of the integrals [day].
+    scenario
+        Scenario (or its name) to run, e.g. ``"oscillating"``.
+    params
+        Parameter values [each in its unit] replacing the defaults.
+    rtol, atol
+        Integrator tolerances (relative; absolute in cells).
+
+    Returns
+    -------
+    float
+        The ratio (dimensionless), comparable with k1/k2.
     """
     from ..simulate import simulate
 
@@ -181,6 +216,16 @@ def build(regime: str = "single_cycle") -> Model:
         ``"single_cycle"`` (Fig. 2) or ``"oscillating"`` (Fig. 3). The equations are the same;
         only default values (and their recorded provenance) differ, so the compiled code is shared.
         Either regime is also available on any build as a named scenario.
+
+    Returns
+    -------
+    Model
+        States ``x1``, ``x2`` [cells] and ``z`` [%], time in days.
+
+    Raises
+    ------
+    ModelError
+        If the regime is unknown.
     """
     if regime not in REGIMES:
         raise ModelError(

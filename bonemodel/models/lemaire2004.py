@@ -68,7 +68,14 @@ _OPG_AFTER_RANKL = 9.0e4
 
 
 def fig2_scenarios() -> dict[str, Scenario]:
-    """The nine perturbation experiments of Lemaire et al. 2004, Fig. 2 (A: add, B: remove, C: drugs)."""
+    """The nine perturbation experiments of Lemaire et al. 2004, Fig. 2 (A: add, B: remove, C: drugs).
+
+    Returns
+    -------
+    dict of str to Scenario
+        ``addR``, ``removeR``, ``addB``, ``removeB``, ``addC``, ``removeC``, ``addPTH``, ``addOPG``,
+        ``addOPG_addRANKL``: cell injections and removals and drug infusions (rates in pM/day).
+    """
     out: dict[str, Scenario] = {}
     for name, (target, rate, what) in _FIG2.items():
         window = Scenario.window(target, rate, start=FIG2_START, stop=FIG2_STOP)
@@ -92,7 +99,13 @@ def fig2_scenarios() -> dict[str, Scenario]:
 
 
 def build() -> Model:
-    """The Lemaire 2004 core model with its parameter file and the Fig. 2 scenarios."""
+    """The Lemaire 2004 core model with its parameter file and the Fig. 2 scenarios.
+
+    Returns
+    -------
+    Model
+        States ``R``, ``B``, ``C`` [pM], time in days.
+    """
     params = load_parameters("lemaire2004")
     R, B, C = symbols("R B C")
     (D_R, d_B, k_B, D_C, D_A, f0, C_s, K, k1, k2, k3, k4, k_O, K_LP, K_OP, r_L, S_P, k_P, k5, k6) = symbols(

@@ -137,7 +137,13 @@ def perturbation_scenarios(
 
 
 def build() -> Model:
-    """The Pivonka 2008 model (RANKL on OBp, OPG from OBa) with bone volume and its scenarios."""
+    """The Pivonka 2008 model (RANKL on OBp, OPG from OBa) with bone volume and its scenarios.
+
+    Returns
+    -------
+    Model
+        States ``OBp``, ``OBa``, ``OCa`` [pM] and ``BV`` [%], time in days.
+    """
     params = load_parameters("pivonka2008")
     OBp, OBa, OCa, BV = symbols("OBp OBa OCa BV")
     (D_OBu, D_OBp, A_OBa, D_OCp, A_OCa) = symbols("D_OBu D_OBp A_OBa D_OCp A_OCa")
