@@ -193,7 +193,9 @@ def local_timecourse(
     Raises
     ------
     ModelError
-        If a name is neither a state nor an observable, or a parameter is unknown.
+        If a name is neither a state nor an observable.
+    ParameterError
+        If a parameter is unknown.
     """
     model = _load(model)
     pnames = parameter_names(model, params)
@@ -278,7 +280,9 @@ def forward(
     Raises
     ------
     ModelError
-        If ``jacobian`` or ``t_eval`` is invalid, or a parameter is unknown.
+        If ``jacobian`` or ``t_eval`` is invalid.
+    ParameterError
+        If a parameter is unknown.
     """
     if jacobian not in ("block", "exact"):
         raise ModelError(f"jacobian must be 'block' or 'exact', got {jacobian!r}")
@@ -501,7 +505,25 @@ def steady(
 
 
 def parameter_names(model: Model, params: Sequence[str] | Mapping[str, Any] | None) -> list[str]:
-    """Validated parameter (or input) names (a mapping's keys); default: every parameter the model uses."""
+    """Validated parameter (or input) names (a mapping's keys); default: every parameter the model uses.
+
+    Parameters
+    ----------
+    model
+        The model.
+    params
+        Names (a mapping's keys are used), or None for every parameter the model uses.
+
+    Returns
+    -------
+    list of str
+        The names, checked.
+
+    Raises
+    ------
+    ParameterError
+        If a name is unknown (with a "did you mean"), none is given, or one is named twice.
+    """
     if params is None:
         used: set[str] = set()
         for e in model.resolved_rhs():

@@ -128,7 +128,35 @@ def morris_of(
     num_resamples: int = 200,
     conf_level: float = 0.95,
 ) -> pd.DataFrame:
-    """Morris screening of a plain function ``func(frame) -> outputs`` over explicit ranges."""
+    """Morris screening of a plain function ``func(frame) -> outputs`` over explicit ranges.
+
+    Parameters
+    ----------
+    func
+        The function to analyse: design frame -> outputs.
+    ranges
+        ``{name: (low, high[, "log"])}`` per factor.
+    outputs
+        Names of the outputs ``func`` returns.
+    n
+        Number of trajectories; ``func`` sees ``n (D + 1)`` rows.
+    seed
+        Seeds the design and the bootstrap.
+    num_levels
+        Grid levels per factor (even).
+    optimal_trajectories
+        If given, keep that many well-spread trajectories of the ``n`` drawn.
+    num_resamples
+        Bootstrap resamples for mu*'s confidence interval.
+    conf_level
+        Confidence level of that interval (0 to 1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The tidy frame with indices ``"mu_star"`` (with CI), ``"mu"`` and ``"sigma"``, in the
+        outputs' units.
+    """
     fs = _design.factors(None, ranges)
     names = _design.output_names(None, outputs)
     design = MorrisDesign(fs, n, seed, num_levels, optimal_trajectories, num_resamples, conf_level)

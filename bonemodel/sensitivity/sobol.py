@@ -137,6 +137,31 @@ def sobol_of(
 
     ``func`` receives the design as a DataFrame (one column per factor) and returns a
     DataFrame with the ``outputs`` columns, a mapping, or an array (rows, n_outputs).
+
+    Parameters
+    ----------
+    func
+        The function to analyse: design frame -> outputs.
+    ranges
+        ``{name: (low, high)}`` or ``{name: (low, high, "log")}`` per factor.
+    outputs
+        Names of the outputs ``func`` returns.
+    n
+        Base samples N, a power of two; ``func`` sees ``N (D + 2)`` rows (``N (2D + 2)`` with
+        ``second_order``).
+    seed
+        Seeds the scrambled Sobol sequence and the bootstrap.
+    second_order
+        Also estimate the second-order indices ``"S2"``.
+    num_resamples
+        Bootstrap resamples for the confidence intervals.
+    conf_level
+        Confidence level of the intervals (0 to 1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The tidy frame with indices ``"S1"``, ``"ST"`` (and ``"S2"``), dimensionless.
     """
     fs = _design.factors(None, ranges)
     names = _design.output_names(None, outputs)
@@ -300,7 +325,28 @@ def efast_of(
     seed: int = 0,
     M: int = 4,
 ) -> pd.DataFrame:
-    """eFAST indices of a plain function ``func(frame) -> outputs`` over explicit ranges."""
+    """eFAST indices of a plain function ``func(frame) -> outputs`` over explicit ranges.
+
+    Parameters
+    ----------
+    func
+        The function to analyse: design frame -> outputs.
+    ranges
+        ``{name: (low, high[, "log"])}`` per factor.
+    outputs
+        Names of the outputs ``func`` returns.
+    n
+        Samples per factor, more than ``4 M^2``.
+    seed
+        Seeds the design.
+    M
+        Interference parameter of the Fourier frequencies.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The tidy frame with indices ``"S1"`` and ``"ST"``; confidence bounds NaN.
+    """
     fs = list(ranges) if _is_factors(ranges) else _design.factors(None, ranges)
     names = _design.output_names(None, outputs)
     n = _design.check_count(n, "n (eFAST samples per parameter)", 4 * M * M + 1)
