@@ -172,6 +172,27 @@ def calibrate(
 
     ``stage`` chooses the targets ("core" or a drug stage of :data:`DRUG_CALIBRATED`, whose
     parameters are then the default ``parameters``).
+
+    Parameters
+    ----------
+    model
+        The flagship model (default: ``load_model("inflammation")``), its files' values the start.
+    parameters
+        Parameters to fit, name -> ``(low, high, module)`` with the bounds in the parameter's unit
+        (default: the stage's calibrated parameters).
+    starts
+        Starting points: 1 uses the files' values; more add seeded log-uniform draws within the bounds.
+    seed
+        Seed of the extra starting points.
+    max_nfev
+        Most cost evaluations per start.
+    stage
+        ``"core"`` or a drug stage of ``DRUG_CALIBRATED``.
+
+    Returns
+    -------
+    Calibration
+        Fitted values (in the parameters' units), the targets table, the cost and the optimiser's report.
     """
     if model is None:
         from ...models import load_model
@@ -219,6 +240,22 @@ def profile(
 
     Shows the range a weakly identified gain can take (a flat profile: the targets cannot pin it)
     instead of reporting the single value the optimiser stopped at. Starts from the file values.
+
+    Parameters
+    ----------
+    name
+        The calibrated parameter to fix.
+    values
+        Values to fix it at, in its unit.
+    model
+        The flagship model (default: ``load_model("inflammation")``).
+    max_nfev
+        Most cost evaluations per refit.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per value: ``parameter, value, cost, missed, missed_ids`` (the calibrated targets missed).
     """
     if model is None:
         from ...models import load_model
@@ -268,7 +305,22 @@ def _has(pk, entry: dict, key: str) -> bool:
 
 
 def calibrate_pk(drug: str, model: Model | None = None, *, max_nfev: int = 100) -> dict[str, float]:
-    """Fit one drug's PK parameters (:data:`PK_CALIBRATED`) to its label's Cmax, tmax, half-life."""
+    """Fit one drug's PK parameters (:data:`PK_CALIBRATED`) to its label's Cmax, tmax, half-life.
+
+    Parameters
+    ----------
+    drug
+        A drug of ``PK_CALIBRATED``.
+    model
+        The flagship model (default: ``load_model("inflammation")``).
+    max_nfev
+        Most cost evaluations.
+
+    Returns
+    -------
+    dict of str to float
+        Fitted PK parameters, each in its unit.
+    """
     from . import pk
 
     if model is None:
@@ -294,6 +346,15 @@ def calibrate_pk(drug: str, model: Model | None = None, *, max_nfev: int = 100) 
 
 
 def main(argv=None) -> None:
+    """The calibration's command line: fit, fit a PK or drug stage, or profile one parameter.
+
+    Prints the fitted values as lines for the parameter files, with the targets table.
+
+    Parameters
+    ----------
+    argv
+        Arguments (default: the command line's).
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--starts", type=int, default=1, help="number of starting points (1: the file's values)"

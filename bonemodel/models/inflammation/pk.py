@@ -37,7 +37,13 @@ class Regimen:
 
 
 def regimens() -> dict[str, Regimen]:
-    """The single doses the labels describe."""
+    """The single doses the labels describe.
+
+    Returns
+    -------
+    dict of str to Regimen
+        Drug name -> the label's single dose and the observable that shows it.
+    """
     once = 1e6  # one dose: the next falls after any horizon used here
     return {
         "denosumab": Regimen(
@@ -77,7 +83,23 @@ def _descriptors(t: np.ndarray, c: np.ndarray) -> dict[str, float]:
 def profiles(
     model: Model | None = None, params: dict[str, float] | None = None, drugs: list[str] | None = None
 ) -> dict[str, dict[str, float]]:
-    """Our Cmax, tmax and half-life (times in each drug's unit) and bone fractions, by drug."""
+    """Our Cmax, tmax and half-life (times in each drug's unit) and bone fractions, by drug.
+
+    Parameters
+    ----------
+    model
+        The flagship model (default: ``load_model("inflammation")``).
+    params
+        Parameter values [each in its unit] replacing the parameter files' values.
+    drugs
+        Drugs to simulate (default: every drug of `regimens`).
+
+    Returns
+    -------
+    dict
+        Drug -> descriptor -> value: ``cmax`` (in the concentration observable's unit), ``tmax`` and
+        ``t_half`` (in the drug's time unit, hours or days), and bone-bound fractions where they apply.
+    """
     if model is None:
         from ...models import load_model
 
@@ -108,7 +130,13 @@ def profiles(
 
 
 def published() -> dict[str, dict]:
-    """``parameters/drug_pk_published.toml`` as a dict (drug -> descriptors)."""
+    """``parameters/drug_pk_published.toml`` as a dict (drug -> descriptors).
+
+    Returns
+    -------
+    dict
+        Drug -> its published descriptors, as in the file (values with their units and sources).
+    """
     with open(parameters_dir() / "drug_pk_published.toml", "rb") as fh:
         return tomllib.load(fh)
 
@@ -117,6 +145,20 @@ def published_value(entry: dict, key: str, which: str = "") -> float:
     """A published descriptor ('cmax', 'tmax', 't_half'), in the unit :func:`profiles` reports.
 
     ``which`` = "" for the central value, "_low" / "_high" for the published variability.
+
+    Parameters
+    ----------
+    entry
+        One drug's entry of `published`.
+    key
+        ``"cmax"``, ``"tmax"`` or ``"t_half"``.
+    which
+        ``""`` (central value), ``"_low"`` or ``"_high"``.
+
+    Returns
+    -------
+    float
+        The value, in the unit `profiles` reports.
     """
     unit = "hours" if entry.get("time_unit", "") == "hours" else "days"
     names = {

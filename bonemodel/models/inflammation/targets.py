@@ -692,6 +692,15 @@ reason in the ``note`` of a missed target, so the reproduce table says why, not 
 def evaluate(model: Model | None = None, params: Mapping[str, float] | None = None, ids=None) -> pd.DataFrame:
     """Simulate each target and tabulate it.
 
+    Parameters
+    ----------
+    model
+        The flagship model (default: ``load_model("inflammation")``).
+    params
+        Parameter values [each in its unit] replacing the parameter files' values.
+    ids
+        Target ids to evaluate (default: every target in ``TARGETS``).
+
     Returns
     -------
     DataFrame
@@ -733,7 +742,18 @@ def evaluate(model: Model | None = None, params: Mapping[str, float] | None = No
 
 
 def band_text(low: float, high: float) -> str:
-    """A band as text: '1.8 to 3.3', '>= 70', '<= 1.4'."""
+    """A band as text: '1.8 to 3.3', '>= 70', '<= 1.4'.
+
+    Parameters
+    ----------
+    low, high
+        The band's bounds (``-inf`` or ``inf`` for a one-sided band), in the target's unit.
+
+    Returns
+    -------
+    str
+        The band as text.
+    """
     if math.isinf(high):
         return f">= {low:g}"
     if math.isinf(low):
