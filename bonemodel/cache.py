@@ -61,6 +61,11 @@ def cache_dir() -> Path | None:
     """Folder of the on-disk cache, or None when ``BONEMODEL_CACHE`` is set to an empty string.
 
     Only resolves the name; :func:`private_folder` checks (and creates) it before any use.
+
+    Returns
+    -------
+    pathlib.Path or None
+        ``BONEMODEL_CACHE``, else ``$XDG_CACHE_HOME/bonemodel`` or ``~/.cache/bonemodel``; None if disabled.
     """
     env = os.environ.get("BONEMODEL_CACHE")
     if env is not None:
@@ -76,6 +81,16 @@ def private_folder(sub: str | None = None) -> Path | None:
 
     Returns None, without touching anything, when the disk cache is disabled; returns None
     with a :class:`CacheWarning` when a check fails (see the module documentation).
+
+    Parameters
+    ----------
+    sub
+        A subfolder name (e.g. for numba's machine code), or None for the cache folder itself.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The folder, or None if the cache is disabled or the folder is not private.
     """
     root = cache_dir()
     if root is None:
@@ -91,7 +106,18 @@ def private_folder(sub: str | None = None) -> Path | None:
 
 
 def read_bytes(path: Path) -> bytes | None:
-    """Content of the cache file ``path``, or None if it is missing or not private to this user."""
+    """Content of the cache file ``path``, or None if it is missing or not private to this user.
+
+    Parameters
+    ----------
+    path
+        A file in a folder from `private_folder`.
+
+    Returns
+    -------
+    bytes or None
+        The content, or None.
+    """
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     try:
@@ -114,7 +140,18 @@ def read_bytes(path: Path) -> bytes | None:
 
 
 def read_text(path: Path) -> str | None:
-    """UTF-8 text of the cache file ``path``, or None if missing, not private or not text."""
+    """UTF-8 text of the cache file ``path``, or None if missing, not private or not text.
+
+    Parameters
+    ----------
+    path
+        A file in a folder from `private_folder`.
+
+    Returns
+    -------
+    str or None
+        The text, or None.
+    """
     data = read_bytes(path)
     if data is None:
         return None
@@ -129,6 +166,16 @@ def file_trusted(path: Path) -> bool:
 
     For files another library opens itself (numba's index); inside a private folder nobody
     else can swap the file between this check and the opening.
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Returns
+    -------
+    bool
+        True if it may be used.
     """
     try:
         st = os.lstat(path)
@@ -151,6 +198,16 @@ def write_atomic(path: Path) -> Iterator[BinaryIO]:
     The temporary file has an unpredictable name and mode 0600, sits in the same folder
     (so the rename is atomic) and is flushed to disk first, so readers see the old file
     or the whole new one, never a part. ``path``'s folder must come from :func:`private_folder`.
+
+    Parameters
+    ----------
+    path
+        The file to replace.
+
+    Yields
+    ------
+    BinaryIO
+        The handle to write the new content to.
     """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -169,6 +226,18 @@ def write_text(path: Path, text: str) -> bool:
     """Write ``text`` to the cache file ``path`` atomically; False (and nothing left) if it failed.
 
     A cache that cannot be written only costs a regeneration next time, so errors are not raised.
+
+    Parameters
+    ----------
+    path
+        The file, in a folder from `private_folder`.
+    text
+        The content.
+
+    Returns
+    -------
+    bool
+        True if the file was written.
     """
     try:
         with write_atomic(path) as handle:
@@ -286,7 +355,15 @@ def _warn_file(path: Path, problem: str) -> None:
 
 
 def warn_once(key: str, message: str) -> None:
-    """Issue a :class:`CacheWarning` with ``message``, once per ``key`` (a folder) and process."""
+    """Issue a :class:`CacheWarning` with ``message``, once per ``key`` (a folder) and process.
+
+    Parameters
+    ----------
+    key
+        What the warning is about (usually a folder); each key warns once per process.
+    message
+        The warning's text.
+    """
     with _WARN_LOCK:
         if key in _WARNED:
             return
@@ -299,5 +376,16 @@ def warn_once(key: str, message: str) -> None:
 
 
 def safe_name(name: str) -> str:
-    """``name`` reduced to letters, digits, ``_`` and ``-``, for use in a cache file name."""
+    """``name`` reduced to letters, digits, ``_`` and ``-``, for use in a cache file name.
+
+    Parameters
+    ----------
+    name
+        Any text, e.g. a model name.
+
+    Returns
+    -------
+    str
+        The reduced name.
+    """
     return "".join(ch if (ch.isascii() and ch.isalnum()) or ch in "_-" else "_" for ch in str(name))[:64]

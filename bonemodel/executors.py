@@ -54,7 +54,13 @@ _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def default_workers() -> int:
-    """Cores this process may use."""
+    """Cores this process may use.
+
+    Returns
+    -------
+    int
+        The CPUs this process may run on (its affinity mask where the system has one).
+    """
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - macOS, Windows
@@ -62,7 +68,22 @@ def default_workers() -> int:
 
 
 def run_serial(task: Callable, plan: Any, chunks: Sequence[Chunk]) -> Iterator[tuple[int, Any]]:
-    """Run chunks one after the other in this process."""
+    """Run chunks one after the other in this process.
+
+    Parameters
+    ----------
+    task
+        The function run on each chunk, ``task(plan, payload)``.
+    plan
+        What every chunk shares (the sweep's plan).
+    chunks
+        The chunks, each with its index and its members.
+
+    Yields
+    ------
+    tuple
+        ``(chunk index, result)``, in order.
+    """
     for index, payload in chunks:
         yield index, task(plan, payload)
 
@@ -74,6 +95,22 @@ def run_processes(
 
     The workers never import the caller's main script and exit when this process dies
     (see the module docstring).
+
+    Parameters
+    ----------
+    task
+        The function run on each chunk, ``task(plan, payload)``.
+    plan
+        What every chunk shares, sent to each worker once.
+    chunks
+        The chunks.
+    workers
+        Number of worker processes.
+
+    Yields
+    ------
+    tuple
+        ``(chunk index, result)``, in the order they finish.
     """
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -120,6 +157,16 @@ def pack_for_workers(obj: Any) -> bytes | None:
     Plain pickle when nothing in ``obj`` comes from the main script; otherwise (or when
     plain pickle fails, as for a lambda) cloudpickle, which pickles such objects by value;
     None if that needs cloudpickle and it is not installed.
+
+    Parameters
+    ----------
+    obj
+        The object to send.
+
+    Returns
+    -------
+    bytes or None
+        The pickle, or None.
     """
     import io
 
@@ -253,7 +300,24 @@ def _watch_parent(parent: int) -> None:
 def run_threads(
     task: Callable, plan: Any, chunks: Sequence[Chunk], workers: int
 ) -> Iterator[tuple[int, Any]]:
-    """Run chunks on ``workers`` threads; worthwhile only when the task releases the GIL (numba)."""
+    """Run chunks on ``workers`` threads; worthwhile only when the task releases the GIL (numba).
+
+    Parameters
+    ----------
+    task
+        The function run on each chunk, ``task(plan, payload)``.
+    plan
+        What every chunk shares.
+    chunks
+        The chunks.
+    workers
+        Number of threads.
+
+    Yields
+    ------
+    tuple
+        ``(chunk index, result)``, in the order they finish.
+    """
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bonemodel-sweep") as pool:
@@ -283,7 +347,24 @@ def _bounded(
 
 
 def run_dask(task: Callable, plan: Any, chunks: Sequence[Chunk], client: Any) -> Iterator[tuple[int, Any]]:
-    """Run chunks on a ``dask.distributed.Client`` (local or remote); yield them as they finish."""
+    """Run chunks on a ``dask.distributed.Client`` (local or remote); yield them as they finish.
+
+    Parameters
+    ----------
+    task
+        The function run on each chunk, ``task(plan, payload)``.
+    plan
+        What every chunk shares, scattered to the workers once.
+    chunks
+        The chunks.
+    client
+        A ``dask.distributed.Client``.
+
+    Yields
+    ------
+    tuple
+        ``(chunk index, result)``, in the order they finish.
+    """
     try:
         from dask.distributed import as_completed
     except ImportError:  # pragma: no cover - dask is installed in the test environment

@@ -23,6 +23,20 @@ def hoist_constants(
     Returns ``(definitions, rewritten)``: ``definitions`` is a list of ``(symbol, expr)``
     where ``expr`` is free of the ``dynamic`` symbols, and substituting the definitions
     into ``rewritten`` gives back ``exprs``. Atoms (symbols, numbers) are never hoisted.
+
+    Parameters
+    ----------
+    exprs
+        The expressions (right-hand sides, Jacobian entries, observables).
+    dynamic
+        Symbols that change during a run (states, time, inputs scheduled by scenarios).
+    prefix
+        Name prefix of the new constant symbols.
+
+    Returns
+    -------
+    tuple
+        ``(definitions, rewritten)`` as described above.
     """
     dynamic = frozenset(dynamic)
     table: dict[sp.Expr, sp.Symbol] = {}

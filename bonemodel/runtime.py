@@ -17,7 +17,23 @@ from .scenario import Scenario
 
 
 def as_model(model: Any) -> Model:
-    """A Model from a Model or the name of a shipped model."""
+    """A Model from a Model or the name of a shipped model.
+
+    Parameters
+    ----------
+    model
+        A Model, or the name of a shipped model.
+
+    Returns
+    -------
+    Model
+        The model.
+
+    Raises
+    ------
+    ModelError
+        If it is neither a Model nor a known model name.
+    """
     if isinstance(model, str):
         from .models import load_model
 
@@ -31,7 +47,25 @@ def as_model(model: Any) -> Model:
 
 
 def resolve_scenario(model: Model, scenario: Scenario | str | None) -> Scenario:
-    """A Scenario object from a Scenario, a name known to the model or to bm.scenarios, or None."""
+    """A Scenario object from a Scenario, a name known to the model or to bm.scenarios, or None.
+
+    Parameters
+    ----------
+    model
+        The model the scenario is for.
+    scenario
+        A Scenario, a scenario name, or None (the baseline).
+
+    Returns
+    -------
+    Scenario
+        The scenario object.
+
+    Raises
+    ------
+    ScenarioError
+        If the name is unknown or the object is not a Scenario.
+    """
     if scenario is None:
         return Scenario()
     if isinstance(scenario, Scenario):
@@ -53,13 +87,51 @@ def resolve_scenario(model: Model, scenario: Scenario | str | None) -> Scenario:
 
 
 def check_params(model: Model, params: Any) -> dict[str, float]:
-    """Validated ``params`` (a mapping of parameter or input names to numbers) as floats."""
+    """Validated ``params`` (a mapping of parameter or input names to numbers) as floats.
+
+    Parameters
+    ----------
+    model
+        The model.
+    params
+        Parameter or input name -> value in its unit, or None.
+
+    Returns
+    -------
+    dict of str to float
+        The checked values.
+
+    Raises
+    ------
+    ParameterError
+        If a name is unknown or a value is not acceptable.
+    """
     given = _checks.mapping(params, "params", ParameterError, "{'k_B': 0.2}")
     return {k: check_value(model, k, v) for k, v in given.items()}
 
 
 def check_value(model: Model, name: str, value: Any) -> float:
-    """Validate one parameter or input value by name."""
+    """Validate one parameter or input value by name.
+
+    Parameters
+    ----------
+    model
+        The model.
+    name
+        A parameter or input name.
+    value
+        Its proposed value, in its unit.
+
+    Returns
+    -------
+    float
+        The value as a float.
+
+    Raises
+    ------
+    ParameterError
+        If the name is unknown or the value is not acceptable.
+    """
     if name in model.parameters:
         return model.parameters[name].check_value(value, model=model.name)
     if name in model.input_names:
@@ -92,7 +164,26 @@ def prepare(
     t_start: float,
     t_end: float,
 ) -> Setup:
-    """Validate parameters and scenario, and split [t_start, t_end] into constant pieces."""
+    """Validate parameters and scenario, and split [t_start, t_end] into constant pieces.
+
+    Parameters
+    ----------
+    model
+        The model.
+    compiled
+        Its compiled functions.
+    params
+        Parameter or input name -> value in its unit (they win over the scenario's constants).
+    scenario
+        A Scenario, its name, or None.
+    t_start, t_end
+        The simulated span [day].
+
+    Returns
+    -------
+    Setup
+        The base runtime vector and one runtime vector per constant piece ``(start, stop)`` [day].
+    """
     sc = resolve_scenario(model, scenario)
     overrides = {k: check_value(model, k, v) for k, v in sc.overrides.items()}
     # User parameters win over the scenario's constant overrides, so a sweep can vary them.
@@ -116,7 +207,23 @@ def prepare(
 
 
 def check_span(t_start: float, t_end: float) -> tuple[float, float]:
-    """Validate the time span (numbers of days, not bools or text; finite; t_end after t_start)."""
+    """Validate the time span (numbers of days, not bools or text; finite; t_end after t_start).
+
+    Parameters
+    ----------
+    t_start, t_end
+        Start and end [day].
+
+    Returns
+    -------
+    tuple of float
+        ``(t_start, t_end)`` as floats.
+
+    Raises
+    ------
+    SimulationError
+        If a value is not a finite number or ``t_end`` is not after ``t_start``.
+    """
     t_start = _checks.real(t_start, "t_start (days)", SimulationError)
     t_end = _checks.real(t_end, "t_end (days)", SimulationError)
     if t_end <= t_start:
@@ -133,7 +240,28 @@ thousands of steps uses up several of them."""
 
 def check_tolerances(rtol: Any, atol: Any, n_states: int | None) -> tuple[float, float | np.ndarray]:
     """Validated tolerances: rtol as a float, atol as a float or (if ``n_states`` is given)
-    one float per state."""
+    one float per state.
+
+    Parameters
+    ----------
+    rtol
+        Relative tolerance.
+    atol
+        Absolute tolerance in the states' units: a number, or one per state.
+    n_states
+        Number of states, when ``atol`` may be given per state.
+
+    Returns
+    -------
+    tuple
+        ``(rtol, atol)``, checked.
+
+    Raises
+    ------
+    SimulationError
+        If rtol is not in (0, 1) or asks for more digits than double precision keeps, or atol is
+        not positive and finite or has the wrong length.
+    """
     for label, value in (("rtol", rtol), ("atol", atol)):
         if isinstance(value, (bool, np.bool_)):
             raise SimulationError(f"{label} must be a number, got {value!r} (bool)")
@@ -186,6 +314,20 @@ def undefined_observable(compiled: CompiledModel, t: np.ndarray, values: np.ndar
     The states may be fine: an observable such as a ratio of cell numbers is 0/0 when the
     parameter values empty every pool it divides by. An infinite observable is not a failure:
     it is the IEEE limit of x/0 that every path computes alike (a parameter at zero).
+
+    Parameters
+    ----------
+    compiled
+        The compiled model.
+    t
+        Output times [day].
+    values
+        Observables, shape (n_observables, len(t)).
+
+    Returns
+    -------
+    str
+        The reason naming the observable and the first time it is undefined, or ``""``.
     """
     bad = np.isnan(values)
     if not bad.any():

@@ -298,6 +298,28 @@ def build_plan(
     """Validate the scenario, span and outputs once, and fix the output times of the sweep.
 
     Also used by :mod:`bonemodel.sensitivity` to run designs through the same path.
+
+    Parameters
+    ----------
+    model
+        The model.
+    table
+        The design: one row per member, one column per parameter or input (values in their units).
+    scenario
+        A Scenario, its name, or None.
+    t_end
+        End of the simulated span [day] (default: the model's ``default_t_end`` or the latest output time).
+    outputs
+        Output specifications, as for `sweep`.
+    rtol, atol
+        Integrator tolerances (relative; absolute in the states' units).
+    t_start
+        Start of the span [day].
+
+    Returns
+    -------
+    Plan
+        Everything a chunk needs: compiled model, segments, output times and layout, tolerances.
     """
     compiled = compile_model(model)
     if t_end is None:
@@ -337,6 +359,20 @@ def default_chunk_size(total: int, workers: int, bytes_per_member: int) -> int:
 
     The output buffers of a chunk stay under ~24 MiB whatever the output grid (fresh large
     arrays cost page faults; smaller ones are reused by the allocator).
+
+    Parameters
+    ----------
+    total
+        Number of members.
+    workers
+        Number of workers.
+    bytes_per_member
+        Output buffer size of one member [bytes].
+
+    Returns
+    -------
+    int
+        Members per chunk.
     """
     per_worker = math.ceil(total / (4 * max(1, workers))) if workers > 1 else total
     size = min(MAX_CHUNK, max(MIN_CHUNK, per_worker), max(1, _GRID_BYTES // max(1, bytes_per_member)))
@@ -368,7 +404,20 @@ def _adaptive(plan: Plan, chunks: list, workers: int):
 
 
 def run_chunk(plan: Plan, payload: tuple[int, np.ndarray]) -> pd.DataFrame:
-    """Integrate one chunk of members and return its rows (parameters, outputs, status)."""
+    """Integrate one chunk of members and return its rows (parameters, outputs, status).
+
+    Parameters
+    ----------
+    plan
+        The sweep's plan.
+    payload
+        ``(first member index, parameter values of the chunk's members)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per member.
+    """
     first, values = payload
     values = np.asarray(values, dtype=float).reshape(-1, len(plan.columns))
     B, d = values.shape
@@ -539,6 +588,19 @@ def member_vectors(plan: Plan, values: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
     A swept value replaces the scenario's constant override (as ``simulate``'s ``params``
     do); a scaled window multiplies the member's own value.
+
+    Parameters
+    ----------
+    plan
+        The sweep's plan.
+    values
+        The swept values, one row per member (in the parameters' units).
+
+    Returns
+    -------
+    tuple
+        ``(base, per_segment, invalid)``: runtime vectors (m, B) and (S, m, B), and member index ->
+        reason for members whose values are not acceptable.
     """
     names = plan.compiled.runtime_names
     B = values.shape[0]
@@ -566,7 +628,18 @@ def member_vectors(plan: Plan, values: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def segment_of_times(plan: Plan) -> np.ndarray:
-    """Index of the segment each output time belongs to (a switch time starts a segment)."""
+    """Index of the segment each output time belongs to (a switch time starts a segment).
+
+    Parameters
+    ----------
+    plan
+        The sweep's plan.
+
+    Returns
+    -------
+    numpy.ndarray
+        One segment index per output time.
+    """
     starts = np.array([a for a, _, _ in plan.segments])
     return np.clip(np.searchsorted(starts, plan.times, side="right") - 1, 0, len(starts) - 1)
 
@@ -577,6 +650,22 @@ def observables(
     """Observables (n_obs, B, K) with each time's own runtime vector; baselines applied.
 
     ``columns`` restricts them to those output times (then shape (n_obs, B, len(columns))).
+
+    Parameters
+    ----------
+    plan
+        The sweep's plan.
+    y
+        States at the output times, shape (n_states, B, K).
+    seg_P
+        Runtime vectors per segment, shape (S, m, B).
+    columns
+        Output-time indices to compute (default: all).
+
+    Returns
+    -------
+    numpy.ndarray
+        Observables in their units, shape (n_obs, B, K) or (n_obs, B, len(columns)).
     """
     c = plan.compiled
     n_obs = len(c.observable_names)
