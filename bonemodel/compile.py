@@ -296,7 +296,18 @@ class CompiledModel:
 
 
 def model_key(model: Model) -> str:
-    """Hash of everything that determines the generated code (not the parameter values)."""
+    """Hash of everything that determines the generated code (not the parameter values).
+
+    Parameters
+    ----------
+    model
+        The model.
+
+    Returns
+    -------
+    str
+        A 24-character hexadecimal key, cached on the model.
+    """
     cached = model.__dict__.get("_key")
     if cached is not None:
         return cached
@@ -318,7 +329,18 @@ def model_key(model: Model) -> str:
 
 
 def default_vector(model: Model) -> np.ndarray:
-    """Runtime vector of the model's own parameter values and input defaults."""
+    """Runtime vector of the model's own parameter values and input defaults.
+
+    Parameters
+    ----------
+    model
+        The model.
+
+    Returns
+    -------
+    numpy.ndarray
+        Parameters, then inputs, each in its unit.
+    """
     values = [p.value for p in model.parameters.params.values()] + [u.default for u in model.inputs]
     return np.array(values, dtype=float)
 
@@ -443,6 +465,16 @@ def renaming(model: Model) -> dict[sp.Symbol, sp.Symbol]:
     """Model symbols to the names of generated code: ``y_<state>``, ``p_<parameter>``, ``t``.
 
     The new symbols are real, so that derivatives of Abs, sign, ... stay real-valued.
+
+    Parameters
+    ----------
+    model
+        The model.
+
+    Returns
+    -------
+    dict
+        Model symbol -> generated-code symbol.
     """
     rename = {sp.Symbol(n): sp.Symbol(_var("y", n), real=True) for n in model.state_names}
     rename.update(
@@ -453,7 +485,20 @@ def renaming(model: Model) -> dict[sp.Symbol, sp.Symbol]:
 
 
 def rhs_and_jacobian(model: Model, rename: dict[sp.Symbol, sp.Symbol]):
-    """The renamed RHS and the Jacobian's non-zero entries ``(i, j, d rhs_i / d y_j)``."""
+    """The renamed RHS and the Jacobian's non-zero entries ``(i, j, d rhs_i / d y_j)``.
+
+    Parameters
+    ----------
+    model
+        The model.
+    rename
+        The map of `renaming`.
+
+    Returns
+    -------
+    tuple
+        ``(rhs, entries)``: the right-hand sides [state unit/day] and the non-zero Jacobian entries.
+    """
     resolved = model.resolved_rhs()
     rhs = [e.xreplace(rename) for e in resolved]
     entries = []
@@ -475,7 +520,21 @@ def rhs_and_jacobian(model: Model, rename: dict[sp.Symbol, sp.Symbol]):
 
 
 def generate_source(model: Model, key: str = "") -> str:
-    """Python source of the six numeric functions of ``model``."""
+    """Python source of the six numeric functions of ``model``.
+
+    Parameters
+    ----------
+    model
+        The model.
+    key
+        Its `model_key`, written into the source.
+
+    Returns
+    -------
+    str
+        The source of the scalar and batched right-hand side and Jacobian, the observables and the
+        initial state.
+    """
     states = [sp.Symbol(n) for n in model.state_names]
     runtime = [sp.Symbol(n) for n in model.parameter_names + model.input_names]
     rename = renaming(model)

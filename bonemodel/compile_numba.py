@@ -43,7 +43,13 @@ _JIT = '@njit(nogil=True, error_model="numpy")'
 
 @functools.cache
 def numba_available() -> bool:
-    """Whether numba can be imported (``pip install bonemodel[fast]``)."""
+    """Whether numba can be imported (``pip install bonemodel[fast]``).
+
+    Returns
+    -------
+    bool
+        True if numba is installed.
+    """
     return importlib.util.find_spec("numba") is not None
 
 
@@ -53,6 +59,18 @@ def generate_numba_source(model: Model, key: str) -> str:
     ``derive(p, q)`` computes every parameter-only subexpression of the RHS and Jacobian
     into ``q`` once per scenario segment; ``rhs(t, y, p, q, out)`` and ``jac(t, y, p, q, J)``
     then do only the state-dependent arithmetic at each of the solver's stages.
+
+    Parameters
+    ----------
+    model
+        The model.
+    key
+        Its cache key.
+
+    Returns
+    -------
+    str
+        The module's source.
     """
     rename = renaming(model)
     rhs, entries = rhs_and_jacobian(model, rename)
@@ -103,12 +121,36 @@ def generate_numba_source(model: Model, key: str) -> str:
 
 
 def numba_key(compiled: CompiledModel) -> str:
-    """Cache key of the numba module of a compiled model."""
+    """Cache key of the numba module of a compiled model.
+
+    Parameters
+    ----------
+    compiled
+        The compiled model.
+
+    Returns
+    -------
+    str
+        The key (the equations' key and the generator's version).
+    """
     return hashlib.sha256((compiled.key + NUMBA_GENERATOR_VERSION).encode()).hexdigest()[:24]
 
 
 def numba_source(model: Model, compiled: CompiledModel) -> str:
-    """Generated numba source of ``model`` (cheap to ship to workers, which compile or load it)."""
+    """Generated numba source of ``model`` (cheap to ship to workers, which compile or load it).
+
+    Parameters
+    ----------
+    model
+        The model.
+    compiled
+        Its compiled numpy functions.
+
+    Returns
+    -------
+    str
+        The numba module's source.
+    """
     key = numba_key(compiled)
     if key not in _SOURCES:
         _SOURCES[key] = generate_numba_source(model, key)
@@ -116,7 +158,20 @@ def numba_source(model: Model, compiled: CompiledModel) -> str:
 
 
 def load_numba_solver(model: Model, compiled: CompiledModel) -> ModuleType:
-    """The compiled numba module of ``model`` (generated and cached on first use)."""
+    """The compiled numba module of ``model`` (generated and cached on first use).
+
+    Parameters
+    ----------
+    model
+        The model.
+    compiled
+        Its compiled numpy functions.
+
+    Returns
+    -------
+    types.ModuleType
+        The module with ``derive``, ``rhs``, ``jac`` and the RODAS4 member loop.
+    """
     module = compiled.__dict__.get("_numba_module")
     if module is None:
         key = numba_key(compiled)
@@ -126,7 +181,22 @@ def load_numba_solver(model: Model, compiled: CompiledModel) -> ModuleType:
 
 
 def load_from_source(source: str, key: str, name: str) -> ModuleType:
-    """Load an already generated module (used by workers that received the source)."""
+    """Load an already generated module (used by workers that received the source).
+
+    Parameters
+    ----------
+    source
+        The generated source.
+    key
+        Its cache key.
+    name
+        The model's name (names the cache file).
+
+    Returns
+    -------
+    types.ModuleType
+        The loaded module (its machine code from the cache when present).
+    """
     if key in _LOADED:
         return _LOADED[key]
     return _load(source, key, name)

@@ -127,6 +127,24 @@ def limit_message(kind: str, names: Sequence[str], t: float, index: int, value: 
 
     ``kind`` is ``"state"`` (``index`` a state), ``"rate"`` (a state whose rate is too large
     for its tolerance) or ``"jacobian"`` (``index`` = row * n + column).
+
+    Parameters
+    ----------
+    kind
+        ``"state"``, ``"rate"`` or ``"jacobian"``.
+    names
+        State names.
+    t
+        Time [day] at the start of the segment.
+    index
+        Which state (or Jacobian entry).
+    value
+        The offending value.
+
+    Returns
+    -------
+    str
+        The reason.
     """
     if kind == "state":
         return f"state '{names[index]}' is {value:.3g} at t = {t:g} days, more than {LIMIT:g}: {_FAR_OUT}"
@@ -157,6 +175,26 @@ def start_problems(
     Jacobian (n, n, B). Checked in this order (the first finding is the reason): ``f`` or
     ``J`` not finite; a state beyond :data:`LIMIT`; a rate beyond :data:`LIMIT` times its
     tolerance ``atol + rtol |y|``; a Jacobian entry beyond :data:`LIMIT`.
+
+    Parameters
+    ----------
+    state_names
+        Names of the states, for the messages.
+    t
+        Time [day] at the start of the segment.
+    y
+        States, shape (n, B).
+    f
+        Rates [state unit/day], shape (n, B).
+    J
+        Jacobians, shape (n, n, B).
+    rtol, atol
+        The tolerances.
+
+    Returns
+    -------
+    dict of int to str
+        Member index -> reason, for the members that cannot be integrated.
     """
     n, B = y.shape
     if n == 0 or B == 0:
@@ -184,7 +222,18 @@ def start_problems(
 
 
 def uses_time(compiled: CompiledModel) -> bool:
-    """Whether the generated RHS depends explicitly on ``t`` (then df/dt enters each stage)."""
+    """Whether the generated RHS depends explicitly on ``t`` (then df/dt enters each stage).
+
+    Parameters
+    ----------
+    compiled
+        The compiled model.
+
+    Returns
+    -------
+    bool
+        True if the right-hand side depends on ``t``.
+    """
     cached = compiled.__dict__.get("_uses_time")
     if cached is None:
         match = re.search(r"def rhs_batch\(t, y, p\):\n(.*?)\n\n", compiled.source, flags=re.S)
@@ -194,7 +243,20 @@ def uses_time(compiled: CompiledModel) -> bool:
 
 
 def initial_states(compiled: CompiledModel, P: np.ndarray) -> np.ndarray:
-    """Initial state of every member, shape (n_states, B), from runtime vectors P (m, B)."""
+    """Initial state of every member, shape (n_states, B), from runtime vectors P (m, B).
+
+    Parameters
+    ----------
+    compiled
+        The compiled model.
+    P
+        Runtime vectors, shape (m, B).
+
+    Returns
+    -------
+    numpy.ndarray
+        Initial states in their units, shape (n_states, B).
+    """
     y0_fn = compiled._fns["y0_scalar"]
     B = P.shape[1]
     try:
@@ -241,6 +303,13 @@ def solve_batch(
         Tolerances each member meets on its own (``atol`` scalar or per state).
     max_steps
         Accepted plus rejected steps allowed per member over the whole span.
+    first_step
+        First step [day] of every segment (default: chosen from each member's own rates).
+
+    Returns
+    -------
+    BatchResult
+        States at ``times`` (NaN after a member's failure), per-member status, message and steps.
     """
     times = np.asarray(times, dtype=float)
     y0 = np.array(y0, dtype=float, copy=True)

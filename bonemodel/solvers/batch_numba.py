@@ -38,6 +38,30 @@ def solve_batch_numba(
     Parameters are those of :func:`~bonemodel.solvers.batch.solve_batch`, plus either the
     generated ``source`` and its ``key`` (from :func:`bonemodel.compile_numba.numba_source`;
     what workers receive) or the already loaded ``module``.
+
+    Parameters
+    ----------
+    compiled
+        The compiled model.
+    segments
+        ``[(a, b, P), ...]`` consecutive constant-parameter pieces (times in days).
+    y0
+        Initial states, shape ``(n_states, B)``.
+    times
+        Increasing output times [day].
+    source, key
+        The generated numba source and its cache key.
+    module
+        The loaded numba module, instead of ``source`` and ``key``.
+    rtol, atol
+        Tolerances each member meets on its own.
+    max_steps
+        Accepted plus rejected steps allowed per member.
+
+    Returns
+    -------
+    BatchResult
+        As :func:`~bonemodel.solvers.batch.solve_batch` returns it.
     """
     if module is None:
         from ..compile_numba import load_from_source

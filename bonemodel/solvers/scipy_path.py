@@ -42,7 +42,31 @@ def integrate_segment(
     atol: float | np.ndarray,
     max_steps: int = 100_000,
 ) -> SegmentResult:
-    """Integrate from times[0] (where y = y0) and report y at every entry of ``times``."""
+    """Integrate from times[0] (where y = y0) and report y at every entry of ``times``.
+
+    Parameters
+    ----------
+    compiled
+        The compiled model.
+    p
+        Runtime vector of the segment.
+    y0
+        States at ``times[0]``, in their units.
+    times
+        Increasing times [day]; the first is the segment's start.
+    method
+        ``"auto"``/``"odeint"`` (LSODA) or a ``solve_ivp`` method name.
+    rtol, atol
+        Tolerances (relative; absolute in the states' units).
+    max_steps
+        Most steps between output times for LSODA; ``solve_ivp`` methods get a budget of
+        ``3 * max_steps`` right-hand side evaluations.
+
+    Returns
+    -------
+    SegmentResult
+        The states at the times reached, whether the segment succeeded, why not, and the steps.
+    """
     plist = np.asarray(p, dtype=float).tolist()
     rhs, jac = ieee_functions(compiled, plist)
     if (failed := _start_failure(compiled, rhs, jac, times, y0, rtol, atol)) is not None:
@@ -87,6 +111,18 @@ def ieee_functions(compiled: CompiledModel, plist: list[float]):
     The scalar code runs where Python can evaluate it; a call where Python raises is
     evaluated by the batched numpy code instead (the arithmetic of the batched solvers).
     A non-finite result then makes the integrator fail cleanly, keeping its output.
+
+    Parameters
+    ----------
+    compiled
+        The compiled model.
+    plist
+        The runtime vector as a list of floats.
+
+    Returns
+    -------
+    tuple
+        ``(rhs, jac)``, each a function of ``(t, y)``.
     """
     rhs_s, jac_s = compiled.scalar_functions
     rhs_b, jac_b = compiled._fns["rhs_batch"], compiled._fns["jac_batch"]
@@ -187,7 +223,22 @@ def _ivp(rhs, jac_fn, y0, times, method, rtol, atol, *, max_evaluations: int) ->
 
 def negative_state(compiled: CompiledModel, y: np.ndarray, rtol: float, atol) -> tuple[int, int] | None:
     """First (state, column) materially below zero; undershoot within the integrator's own
-    error (about atol near zero) is round-off and is clipped instead."""
+    error (about atol near zero) is round-off and is clipped instead.
+
+    Parameters
+    ----------
+    compiled
+        The compiled model (which states must stay non-negative).
+    y
+        States, shape (n_states, n_times).
+    rtol, atol
+        The run's tolerances.
+
+    Returns
+    -------
+    tuple of int or None
+        ``(state index, column)`` of the first material undershoot, or None.
+    """
     if y.size == 0 or y.min() >= 0:
         return None
     scale = np.max(np.abs(y), axis=1, keepdims=True)
