@@ -31,6 +31,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Bad input prints one line, ``bonemodel: error: ...``, to stderr and no traceback;
     ``--debug`` adds the traceback.
+
+    Parameters
+    ----------
+    argv
+        The arguments (default: the command line's).
+
+    Returns
+    -------
+    int
+        0 on success, 1 for a failed run or a failed final write, 2 for bad input.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv  # before parsing, so that a parse error can show its traceback too
@@ -155,6 +165,21 @@ def parse_assignments(items: Sequence[str]) -> dict[str, float]:
     """``["A=1.5", "B=2e-3"]`` -> {"A": 1.5, "B": 0.002}; finite numbers only, nothing evaluated.
 
     A name given twice is refused: the last value silently winning hides a typo.
+
+    Parameters
+    ----------
+    items
+        ``NAME=VALUE`` strings (``--set`` arguments).
+
+    Returns
+    -------
+    dict of str to float
+        Name -> value.
+
+    Raises
+    ------
+    ParameterError
+        If an item is malformed, a value is not a finite number, or a name is given twice.
     """
     out: dict[str, float] = {}
     for item in items:
@@ -230,7 +255,13 @@ def _simulate(args) -> int:
 
 
 def example_names() -> list[str]:
-    """Names of the example scripts that reproduce figures."""
+    """Names of the example scripts that reproduce figures.
+
+    Returns
+    -------
+    list of str
+        Sorted module names of ``bonemodel.examples`` (the ``--only`` choices of ``reproduce``).
+    """
     import bonemodel.examples as examples
 
     return sorted(m.name for m in pkgutil.iter_modules(examples.__path__) if not m.name.startswith("_"))

@@ -29,7 +29,18 @@ METHODS = ("local", "steady", "morris", "sobol", "efast")
 
 
 def add_sensitivity_command(subparsers: Any) -> argparse.ArgumentParser:
-    """Add ``sensitivity`` to an argparse sub-parser collection; returns the new parser."""
+    """Add ``sensitivity`` to an argparse sub-parser collection; returns the new parser.
+
+    Parameters
+    ----------
+    subparsers
+        The sub-command collection of the ``bonemodel`` parser.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The ``sensitivity`` parser.
+    """
     parser = subparsers.add_parser(
         "sensitivity",
         help="local, Morris, Sobol or eFAST sensitivity of model outputs",
@@ -73,6 +84,16 @@ def run_sensitivity(args: argparse.Namespace) -> int:
 
     ``--out`` is checked before anything is computed; if writing there still fails at the
     end, the frame goes to a new file in the temporary folder and the command exits 1.
+
+    Parameters
+    ----------
+    args
+        The parsed arguments.
+
+    Returns
+    -------
+    int
+        The exit code: 0, or 1 if the frame could not be written to ``--out``.
     """
     import pandas as pd
 

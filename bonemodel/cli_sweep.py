@@ -29,7 +29,18 @@ from .errors import ParameterError
 
 
 def add_sweep_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Register ``sweep`` on the ``bonemodel`` command's subparsers."""
+    """Register ``sweep`` on the ``bonemodel`` command's subparsers.
+
+    Parameters
+    ----------
+    subparsers
+        The sub-command collection of the ``bonemodel`` parser.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The ``sweep`` parser.
+    """
     p = subparsers.add_parser(
         "sweep",
         help="run a model over a design of parameter sets; one row of outputs per set",
@@ -69,7 +80,23 @@ def add_sweep_command(subparsers: argparse._SubParsersAction) -> argparse.Argume
 
 
 def parse_param(text: str) -> tuple[str, tuple | None]:
-    """``NAME=LOW:HIGH[:log]`` -> (NAME, (LOW, HIGH[, "log"])); a bare NAME -> (NAME, None)."""
+    """``NAME=LOW:HIGH[:log]`` -> (NAME, (LOW, HIGH[, "log"])); a bare NAME -> (NAME, None).
+
+    Parameters
+    ----------
+    text
+        One ``--param`` argument.
+
+    Returns
+    -------
+    tuple
+        The name and its range (bounds in the parameter's unit), or None for the file's range.
+
+    Raises
+    ------
+    ParameterError
+        If the text is malformed or a bound is not a finite number.
+    """
     if "=" not in text:
         return check_name(text, "--param name").strip(), None
     name, _, spec = text.partition("=")
@@ -111,6 +138,16 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     Output paths are checked before the first member runs; if writing ``--csv`` still
     fails at the end, the table is kept (in ``--out``, or a new file in the temporary
     folder) and the command exits 1.
+
+    Parameters
+    ----------
+    args
+        The parsed arguments.
+
+    Returns
+    -------
+    int
+        The exit code: 0, or 1 if every member failed or the table could not be written.
     """
     from .sweep import sweep
 
