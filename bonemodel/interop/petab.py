@@ -92,7 +92,21 @@ class _Recorder:
 
 
 def classify(model: Model, targets: Sequence[Any]) -> tuple[list[dict], list[dict]]:
-    """Split targets into single reads (PEtab measurements) and the rest (with reasons)."""
+    """Split targets into single reads (PEtab measurements) and the rest (with reasons).
+
+    Parameters
+    ----------
+    model
+        The flagship model.
+    targets
+        Clinical targets (``targets.TARGETS`` entries).
+
+    Returns
+    -------
+    tuple of list of dict
+        ``(kept, left)``: the targets that are one value at one time (each as a record of its
+        read), and the others with the reason they are left out.
+    """
     kept, left = [], []
     for target in targets:
         rec = _Recorder(model)

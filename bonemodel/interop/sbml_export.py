@@ -129,6 +129,22 @@ def build_document(
     that parameter is 1 (how one PEtab model holds several conditions); with None they always
     act. Only the scenarios' windows are used here; overrides are the caller's business.
     ``extra_parameters`` adds constant parameters (the indicators) with these values.
+
+    Parameters
+    ----------
+    model
+        The model.
+    values
+        Parameter and input name -> value in its unit.
+    schedules
+        ``(indicator, scenario)`` pairs, as above; window times in days.
+    extra_parameters
+        Constant parameters to add, name -> value.
+
+    Returns
+    -------
+    libsbml.SBMLDocument
+        The document, SBML Level 3 Version 2.
     """
     doc = libsbml.SBMLDocument(3, 2)
     sbml = doc.createModel()
