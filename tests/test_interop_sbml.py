@@ -297,6 +297,22 @@ def test_reactions_functions_and_time_events_have_their_sbml_meaning():
     assert sol["B"].to_numpy() == pytest.approx([0.0, 2 * (3.0 - a1), 2 * (3.0 - a1)], rel=1e-8)
 
 
+def test_a_compartment_sized_by_an_initial_assignment_divides_the_rates():
+    text = _SMALL.replace(
+        "<listOfSpecies>",
+        '<listOfInitialAssignments><initialAssignment symbol="cell"><math xmlns="http://www.w3.org/1998/Math/MathML">'
+        "<apply><times/><cn> 2 </cn><ci> k </ci></apply></math></initialAssignment></listOfInitialAssignments>"
+        "<listOfSpecies>",
+    ).replace(
+        'id="A" compartment="cell" initialConcentration="3"', 'id="A" compartment="cell" initialAmount="3"'
+    )
+    model = bm.from_sbml(text)
+    assert "cell" in model.expressions
+    sol = bm.simulate(model, 1.0, t_eval=[0.0, 1.0], **TIGHT).to_frame()
+    # size 2 k = 1 (not the size attribute 2): concentration 3 / 1, then dA/dt = -k A
+    assert sol["A"].to_numpy() == pytest.approx([3.0, 3.0 * np.exp(-0.5)], rel=1e-8)
+
+
 def test_local_parameters_shadow_global_ones():
     law = "<kineticLaw><math"
     text = _SMALL.replace(

@@ -179,6 +179,11 @@ class _Importer:
 
         # compartments: constant sizes
         for c in m.getListOfCompartments():
+            if c.getId() in initial:
+                expressions[self._name(c.getId())] = self.math(
+                    initial[c.getId()].getMath(), "initialAssignment", c.getId()
+                )
+                continue
             size = c.getSize() if c.isSetSize() else 1.0
             params[self._name(c.getId())] = self._param(c, size, "compartment")
 
@@ -246,9 +251,7 @@ class _Importer:
                         latex=info.get("latex", ""),
                     )
                 )
-            elif info.get("kind") == "observable" or (
-                sid in initial and sid not in event_targets and info.get("kind") != "scheduled"
-            ):
+            elif sid in initial and sid not in event_targets:
                 expressions[name] = self.math(initial[sid].getMath(), "initialAssignment", sid)
             elif sid in initial:
                 # a parameter set by events whose start value is computed: fix it to a number
@@ -325,8 +328,12 @@ class _Importer:
 
     def _is_assigned(self, sid: str) -> bool:
         m = self.m
-        return any(r.getVariable() == sid for r in m.getListOfRules()) or any(
-            ea.getVariable() == sid for e in m.getListOfEvents() for ea in e.getListOfEventAssignments()
+        return (
+            any(r.getVariable() == sid for r in m.getListOfRules())
+            or any(ia.getSymbol() == sid for ia in m.getListOfInitialAssignments())
+            or any(
+                ea.getVariable() == sid for e in m.getListOfEvents() for ea in e.getListOfEventAssignments()
+            )
         )
 
     @staticmethod
