@@ -359,6 +359,26 @@ def test_public_api_has_numpydoc_docstrings():
     assert not problems, "\n".join(problems)
 
 
+def test_public_module_functions_have_numpydoc_docstrings():
+    import importlib
+    import inspect
+
+    problems = []
+    for name in _hooks().public_modules():
+        try:
+            module = importlib.import_module(name)
+        except ImportError as exc:  # an optional dependency (libsbml, petab) is not installed
+            if exc.name and exc.name.split(".")[0] == "bonemodel":
+                raise
+            continue
+        names = getattr(module, "__all__", None) or [n for n in vars(module) if not n.startswith("_")]
+        for attr in names:
+            obj = getattr(module, attr, None)
+            if inspect.isfunction(obj) and obj.__module__ == name:
+                problems += _docstring_problems(f"{name}.{attr}", obj)
+    assert not problems, "\n".join(problems)
+
+
 def test_docstring_check_catches_a_missing_parameter():
     def documented(a: int, b: int) -> int:
         """Add.
