@@ -140,6 +140,15 @@ def test_round_trip_simulates_like_the_model(models, exported, case):
     assert rel_error(b[cols].to_numpy(), a[cols].to_numpy()).max() < 1e-8
 
 
+def test_params_and_overrides_become_the_files_values(models):
+    model = models["komarova2003"]
+    back = bm.from_sbml(bm.to_sbml(model, scenario="single_cycle", params={"k1": 0.3}))
+    assert back.parameters["k1"].value == 0.3  # params win over the scenario's override (0.24)
+    assert back.parameters["g11"].value == 0.5  # the scenario's override
+    with pytest.raises(bm.ParameterError, match="unknown parameter 'k_1'"):
+        bm.to_sbml(model, params={"k_1": 0.3})
+
+
 def test_round_trip_keeps_parameter_metadata(models):
     model = models["pivonka2008"]
     back = bm.from_sbml(bm.to_sbml(model))
