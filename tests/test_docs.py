@@ -257,6 +257,20 @@ def test_version_licence_and_name_agree_across_release_files():
     assert released and released[0] == version
 
 
+def test_licence_check_covers_every_dependency():
+    """Each dependency of pyproject.toml, extras included, has a row in the licence check."""
+    page = (ROOT / "docs" / "about" / "licence.md").read_text(encoding="utf-8").lower()
+    checked = " ".join(line.split("|")[1] for line in page.splitlines() if line.startswith("| "))
+    requirements = list(PYPROJECT["dependencies"])
+    for extra in PYPROJECT["optional-dependencies"].values():
+        requirements += extra
+    names = {re.split(r"[\[<>=!~; ]", r, maxsplit=1)[0].lower() for r in requirements}
+    names.discard("bonemodel")
+    assert len(names) > 15
+    for name in sorted(names):
+        assert name in checked, f"{name} is a dependency but not in docs/about/licence.md"
+
+
 def test_citation_file_is_valid_cff_1_2():
     yaml = pytest.importorskip("yaml")
     cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
