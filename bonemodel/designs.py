@@ -28,7 +28,17 @@ SCALES = ("linear", "log")
 
 @dataclass(frozen=True)
 class Range:
-    """One swept parameter: ``low`` to ``high``, sampled uniformly in ``scale`` (linear or log)."""
+    """One swept parameter: ``low`` to ``high``, sampled uniformly in ``scale`` (linear or log).
+
+    Parameters
+    ----------
+    name
+        The parameter (or input).
+    low, high
+        Bounds, in the parameter's unit.
+    scale
+        ``"linear"`` or ``"log"``.
+    """
 
     name: str
     low: float
@@ -36,7 +46,18 @@ class Range:
     scale: str = "linear"
 
     def map(self, u: np.ndarray) -> np.ndarray:
-        """Map unit-interval samples to the range."""
+        """Map unit-interval samples to the range.
+
+        Parameters
+        ----------
+        u
+            Samples in [0, 1].
+
+        Returns
+        -------
+        numpy.ndarray
+            Values in the parameter's unit.
+        """
         if self.scale == "log":
             lo, hi = math.log(self.low), math.log(self.high)
             return np.exp(lo + u * (hi - lo))

@@ -57,6 +57,26 @@ class Output:
     ``times`` lists the output times (days) the value depends on; ``needs_grid`` says it
     also needs the whole output grid (a time reduction). :meth:`evaluate` works on a
     batch of members at once.
+
+    Parameters
+    ----------
+    name
+        Column name in the sweep table (the spec as written, or its alias).
+    kind
+        What is computed: ``"at"`` (a value at a time; ``final`` too), ``"pct_change"``, a
+        reduction (``"min"``, ``"max"``, ``"auc"``, ``"time_to"``, ``"steady"``) or ``"callable"``.
+    variable
+        The state or observable it reads (None for a callable).
+    times
+        Times [day] the value depends on.
+    needs_grid
+        Whether it also needs the whole output grid.
+    args
+        Extra numbers of the spec (e.g. the level of ``time_to``, in the variable's unit).
+    func
+        The user's function, for a callable output.
+    state_names, observable_names
+        Names of the model's states and observables (a callable output's frame columns).
     """
 
     name: str
@@ -86,6 +106,11 @@ class Output:
         errors
             If given, a callable output that raises for a member gets NaN there and the reason
             in ``errors[member]``, instead of the exception ending the whole evaluation.
+
+        Returns
+        -------
+        numpy.ndarray
+            The output of every member, in the unit of the variable it reads (days for ``time_to``).
         """
         t = np.asarray(t, dtype=float)
         if self.kind == "callable":

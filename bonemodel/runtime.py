@@ -143,7 +143,19 @@ def check_value(model: Model, name: str, value: Any) -> float:
 
 @dataclass(frozen=True)
 class Setup:
-    """Runtime vector per segment, ready for any integrator."""
+    """Runtime vector per segment, ready for any integrator.
+
+    Parameters
+    ----------
+    base
+        The runtime vector (parameters, then inputs) with the overrides applied.
+    segments
+        ``(start, stop, runtime vector)`` per constant piece, times in days.
+    scenario
+        The resolved scenario.
+    overrides
+        The checked ``params`` of the call.
+    """
 
     base: np.ndarray
     segments: list[tuple[float, float, np.ndarray]]
@@ -152,6 +164,7 @@ class Setup:
 
     @property
     def switch_times(self) -> list[float]:
+        """Times [day] where a segment starts, after the first."""
         return [a for a, _, _ in self.segments[1:]]
 
 

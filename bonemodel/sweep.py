@@ -259,7 +259,37 @@ def _execute(
 
 @dataclass
 class Plan:
-    """Everything a worker needs to run a chunk; picklable, built once per sweep."""
+    """Everything a worker needs to run a chunk; picklable, built once per sweep.
+
+    Parameters
+    ----------
+    compiled
+        The compiled model.
+    columns
+        The swept parameter and input names.
+    column_index
+        Their positions in the runtime vector.
+    base
+        The runtime vector with the scenario's constants.
+    lower
+        Smallest acceptable value of each swept column, in its unit.
+    segments
+        ``(start, stop, windows)`` per constant piece, times in days.
+    times
+        Output times [day].
+    outputs
+        The parsed outputs.
+    t_start, t_end
+        The simulated span [day].
+    rtol, atol
+        Integrator tolerances.
+    scenario
+        The resolved scenario.
+    method
+        ``"numpy"`` or ``"numba"``: which batched solver runs the chunks.
+    numba_source, numba_key
+        The generated numba module and its key, for workers (empty with numpy).
+    """
 
     compiled: CompiledModel
     columns: list[str]
@@ -280,6 +310,7 @@ class Plan:
 
     @property
     def bytes_per_member(self) -> int:
+        """Size [bytes] of one member's output buffers."""
         c = self.compiled
         return 8 * (2 * c.n_states + len(c.observable_names)) * self.times.size
 

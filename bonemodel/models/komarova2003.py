@@ -92,7 +92,23 @@ STEADY_STATE = {"x1": 1.06066, "x2": 212.132}
 
 @dataclass(frozen=True)
 class Regime:
-    """A named parameter set of the paper: overrides of the parameter file with their provenance."""
+    """A named parameter set of the paper: overrides of the parameter file with their provenance.
+
+    Parameters
+    ----------
+    name
+        ``"single_cycle"`` or ``"oscillating"``.
+    overrides
+        Parameter name -> value in its unit.
+    t_end
+        Simulated time of the figure [day].
+    description
+        What the regime shows.
+    source
+        Key of ``parameters/references.bib``.
+    where
+        Where in the source the values are.
+    """
 
     name: str
     overrides: Mapping[str, float]

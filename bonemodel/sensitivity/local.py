@@ -42,6 +42,29 @@ class ForwardSensitivities:
 
     ``dy`` is (n_states, m, T) and ``dobs`` (n_obs, m, T); observables with a baseline are
     reported (with their derivatives) relative to the baseline, as in :class:`Solution`.
+
+    Parameters
+    ----------
+    t
+        Output times [day], shape (T,).
+    y
+        States in their units, shape (n_states, T).
+    dy
+        Derivatives of the states by each parameter [state unit per parameter unit], (n_states, m, T).
+    obs
+        Observables in their units, shape (n_obs, T).
+    dobs
+        Derivatives of the observables, shape (n_obs, m, T).
+    parameters
+        The m parameters differentiated by.
+    values
+        Their values, each in its unit, shape (m,).
+    state_names
+        Names of the states, in order.
+    observable_names
+        Names of the observables, in order.
+    meta
+        Model, scenario, tolerances and method of the run.
     """
 
     t: np.ndarray
@@ -56,7 +79,23 @@ class ForwardSensitivities:
     meta: dict[str, Any]
 
     def series(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """(values (T,), derivatives (m, T)) of a state or observable."""
+        """(values (T,), derivatives (m, T)) of a state or observable.
+
+        Parameters
+        ----------
+        name
+            A state or observable.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            Values (T,) in its unit, and derivatives (m, T) by each parameter.
+
+        Raises
+        ------
+        ModelError
+            If the name is neither a state nor an observable.
+        """
         if name in self.state_names:
             i = self.state_names.index(name)
             return self.y[i], self.dy[i]

@@ -91,6 +91,23 @@ class BatchResult:
 
     ``y`` has shape ``(n_states, B, len(t))``; entries after a member's failure are NaN.
     ``message`` is '' for members that succeeded.
+
+    Parameters
+    ----------
+    t
+        Output times [day].
+    y
+        States in their units, shape (n_states, B, len(t)).
+    ok
+        Per member, whether it reached the end.
+    message
+        Per member, why it failed ('' on success).
+    steps
+        Accepted steps per member.
+    rejected
+        Rejected steps per member.
+    meta
+        Solver name and settings.
     """
 
     t: np.ndarray

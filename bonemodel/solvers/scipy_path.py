@@ -24,6 +24,22 @@ _IMPLICIT = {"Radau", "BDF", "LSODA"}
 
 @dataclass
 class SegmentResult:
+    """What one segment's integration reached.
+
+    Parameters
+    ----------
+    t
+        Times reached [day].
+    y
+        States at those times in their units, shape (n_states, len(t)).
+    ok
+        Whether the segment was integrated to its end.
+    message
+        Why not ('' on success).
+    steps
+        Steps taken.
+    """
+
     t: np.ndarray
     y: np.ndarray  # (n_states, len(t))
     ok: bool

@@ -111,7 +111,24 @@ centre pulls of competing targets does not leave a target a hair outside its edg
 
 @dataclass
 class Calibration:
-    """Result of :func:`calibrate`: fitted values, the targets table and the optimiser's report."""
+    """Result of :func:`calibrate`: fitted values, the targets table and the optimiser's report.
+
+    Parameters
+    ----------
+    values
+        Fitted parameter values, name -> value in the parameter's unit.
+    table
+        The targets table at the fitted values (as ``targets.evaluate`` gives it).
+    cost
+        Final cost of the least-squares fit (half the sum of the squared residuals described above;
+        dimensionless, in band widths).
+    nfev
+        Cost evaluations used.
+    seconds
+        Wall time of the fit [s].
+    message
+        The optimiser's report.
+    """
 
     values: dict[str, float]
     table: pd.DataFrame
@@ -121,7 +138,13 @@ class Calibration:
     message: str
 
     def toml_snippets(self) -> str:
-        """The fitted values as lines to paste into each parameter file."""
+        """The fitted values as lines to paste into each parameter file.
+
+        Returns
+        -------
+        str
+            One line per value: file, table and ``value = ...``.
+        """
         lines = []
         for name, value in self.values.items():
             module = _module_of(name)

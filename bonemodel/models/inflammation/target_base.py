@@ -26,7 +26,29 @@ RTOL, ATOL = 1e-6, 1e-10
 
 @dataclass(frozen=True)
 class Target:
-    """A published clinical number: scenario, observable, band and how we compute ours."""
+    """A published clinical number: scenario, observable, band and how we compute ours.
+
+    Parameters
+    ----------
+    id
+        The target's id (``"T1_early"``, ``"T2_spine"``, ...), after the clinical targets' numbering.
+    scenario
+        The scenario it is read in, in words.
+    observable
+        What is compared, in words (e.g. spine BMD change at 12 months).
+    low, high
+        The published band, in ``unit`` (``-inf``/``inf`` for a one-sided band).
+    unit
+        Unit of the band and of our value (e.g. ``"%"``, ``"mg/L"``, ``"RR"``).
+    source
+        Where the band comes from (keys of ``parameters/references.bib``).
+    compute
+        Function of a simulation runner that returns our value, in ``unit``.
+    calibrated
+        Whether the calibration fits to it (False: a check only).
+    stage
+        Calibration stage that fits it.
+    """
 
     id: str
     scenario: str
@@ -43,7 +65,18 @@ class Target:
     name (its PD parameters are fitted to its own targets, the core held fixed)."""
 
     def miss(self, value: float) -> float:
-        """Signed distance outside the band (0 inside; negative below, positive above)."""
+        """Signed distance outside the band (0 inside; negative below, positive above).
+
+        Parameters
+        ----------
+        value
+            Our value, in the target's unit.
+
+        Returns
+        -------
+        float
+            The distance, in the target's unit (``inf`` for a value that is not finite).
+        """
         if not math.isfinite(value):
             return math.inf
         if value < self.low:
