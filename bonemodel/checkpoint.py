@@ -265,7 +265,13 @@ def stored_chunk_size(folder: str | os.PathLike[str]) -> int | None:
 
 
 class Checkpoint:
-    """A results folder: owned by one sweep at a time, holding chunks it can verify."""
+    """A results folder: owned by one sweep at a time, holding chunks it can verify.
+
+    Parameters
+    ----------
+    folder
+        The results folder (``out`` of a sweep).
+    """
 
     def __init__(self, folder: str | os.PathLike[str]):
         self.folder = Path(folder)
@@ -274,10 +280,23 @@ class Checkpoint:
         self._meta: dict[str, Any] | None = None
 
     def chunk_path(self, index: int) -> Path:
+        """The file of chunk ``index``.
+
+        Parameters
+        ----------
+        index
+            Chunk index.
+
+        Returns
+        -------
+        pathlib.Path
+            ``chunks/chunk-NNNNNN.parquet`` in the folder.
+        """
         return self.chunks / f"chunk-{index:06d}.parquet"
 
     @property
     def sweep_id(self) -> str:
+        """Id of the sweep the folder holds ('' if none)."""
         return str(self.meta().get("sweep_id") or "")
 
     # ------------------------------------------------------------------ one sweep at a time
@@ -286,6 +305,26 @@ class Checkpoint:
         """Lock the folder for this sweep, create it or check it holds the same sweep; return done chunks.
 
         The lock is held until :meth:`close`; on an error it is released before raising.
+
+        Parameters
+        ----------
+        meta
+            The sweep's metadata (id, members, chunk size, design, outputs, tolerances).
+        design
+            The design table, one row per member.
+        resume
+            Whether to continue a sweep already in the folder (its metadata must match).
+
+        Returns
+        -------
+        set of int
+            Indices of the chunks already done.
+
+        Raises
+        ------
+        SimulationError
+            If the folder is locked by another sweep, holds a different sweep (or this one without
+        ``resume``), or cannot be created or used.
         """
         require_pyarrow()
         self._make_folder()
@@ -373,17 +412,43 @@ class Checkpoint:
     # ------------------------------------------------------------------ chunks
 
     def n_chunks(self) -> int:
+        """Number of chunks of the stored sweep.
+
+        Returns
+        -------
+        int
+            Members divided by chunk size, rounded up.
+        """
         meta = self.meta()
         return -(-int(meta["n_members"]) // int(meta["chunk_size"]))
 
     def members(self, index: int) -> range:
-        """The members chunk ``index`` holds."""
+        """The members chunk ``index`` holds.
+
+        Parameters
+        ----------
+        index
+            Chunk index.
+
+        Returns
+        -------
+        range
+            Member indices.
+        """
         meta = self.meta()
         size, total = int(meta["chunk_size"]), int(meta["n_members"])
         return range(index * size, min((index + 1) * size, total))
 
     def write(self, index: int, frame: pd.DataFrame) -> None:
-        """Write one finished chunk atomically, stamped with the sweep id and its checksum."""
+        """Write one finished chunk atomically, stamped with the sweep id and its checksum.
+
+        Parameters
+        ----------
+        index
+            Chunk index.
+        frame
+            The chunk's rows.
+        """
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -400,7 +465,20 @@ class Checkpoint:
         _atomic_write(self.chunk_path(index), lambda p: pq.write_table(table, p))
 
     def check_chunk(self, index: int, path: Path | None = None) -> tuple[pd.DataFrame | None, str]:
-        """Read chunk ``index`` and verify it: ``(frame, "")``, or ``(None, why it is refused)``."""
+        """Read chunk ``index`` and verify it: ``(frame, "")``, or ``(None, why it is refused)``.
+
+        Parameters
+        ----------
+        index
+            Chunk index.
+        path
+            The file to check (default: the chunk's own file).
+
+        Returns
+        -------
+        tuple
+            ``(frame, "")`` or ``(None, reason)``.
+        """
         import pyarrow.parquet as pq
 
         path = self.chunk_path(index) if path is None else path
@@ -468,11 +546,28 @@ class Checkpoint:
         )
 
     def done(self) -> set[int]:
-        """Indices of chunks with a verified file; raises if any chunk file fails its checks."""
+        """Indices of chunks with a verified file; raises if any chunk file fails its checks.
+
+        Returns
+        -------
+        set of int
+            Chunk indices.
+        """
         return self._verified(quarantine=False)
 
     def read(self, indices: list[int] | None = None) -> pd.DataFrame:
-        """All (or the given) chunks as one frame sorted by member; refused if any chunk fails its checks."""
+        """All (or the given) chunks as one frame sorted by member; refused if any chunk fails its checks.
+
+        Parameters
+        ----------
+        indices
+            Chunk indices (default: all).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The rows.
+        """
         files = self._chunk_files()
         frames, bad = [], []
         for index in sorted(files if indices is None else indices):
@@ -489,7 +584,13 @@ class Checkpoint:
         return pd.concat(frames).sort_index()
 
     def meta(self) -> dict[str, Any]:
-        """The stored metadata (checked; read once)."""
+        """The stored metadata (checked; read once).
+
+        Returns
+        -------
+        dict
+            The sweep's metadata.
+        """
         if self._meta is None:
             meta = read_meta(self.folder)
             if meta is None:

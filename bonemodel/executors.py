@@ -399,7 +399,19 @@ def run_dask(task: Callable, plan: Any, chunks: Sequence[Chunk], client: Any) ->
 
 
 class Progress:
-    """A tqdm bar over members (rate and ETA), or nothing; tqdm is imported only when shown."""
+    """A tqdm bar over members (rate and ETA), or nothing; tqdm is imported only when shown.
+
+    Parameters
+    ----------
+    total
+        Members in the sweep.
+    initial
+        Members already done (a resume).
+    show
+        Whether to show the bar.
+    desc
+        The bar's label.
+    """
 
     def __init__(self, total: int, initial: int, show: bool, desc: str):
         self.bar = None
@@ -416,9 +428,17 @@ class Progress:
         self.bar = tqdm(total=total, initial=initial, desc=desc, unit="sim", smoothing=0.1)
 
     def update(self, k: int) -> None:
+        """Count ``k`` more members done.
+
+        Parameters
+        ----------
+        k
+            Members just finished.
+        """
         if self.bar is not None:
             self.bar.update(k)
 
     def close(self) -> None:
+        """Close the bar."""
         if self.bar is not None:
             self.bar.close()

@@ -348,32 +348,36 @@ def _public_api():
     return [(label, obj) for label, obj in items if not inspect.ismodule(obj)]
 
 
-def test_public_api_has_numpydoc_docstrings():
+def _class_problems(label: str, cls) -> list[str]:
     import inspect
 
+    if issubclass(cls, BaseException) and "__init__" not in vars(cls):
+        return [] if (cls.__doc__ or "").strip() else [f"{label}: no docstring"]
+    problems = _docstring_problems(label, cls, is_class=True)
+    for name, member in vars(cls).items():
+        if name.startswith("_"):
+            continue
+        if isinstance(member, property):
+            if not (member.fget.__doc__ or "").strip():
+                problems.append(f"{label}.{name}: no docstring")
+            continue
+        function = getattr(member, "__func__", member)
+        if inspect.isfunction(function):
+            problems += _docstring_problems(f"{label}.{name}", function)
+    return problems
+
+
+def test_public_api_has_numpydoc_docstrings():
     problems = []
     for label, obj in _public_api():
-        if not isinstance(obj, type):
+        if isinstance(obj, type):
+            problems += _class_problems(label, obj)
+        else:
             problems += _docstring_problems(label, obj)
-            continue
-        if issubclass(obj, BaseException) and "__init__" not in vars(obj):
-            problems += [] if (obj.__doc__ or "").strip() else [f"{label}: no docstring"]
-            continue
-        problems += _docstring_problems(label, obj, is_class=True)
-        for name, member in vars(obj).items():
-            if name.startswith("_"):
-                continue
-            if isinstance(member, property):
-                if not (member.fget.__doc__ or "").strip():
-                    problems.append(f"{label}.{name}: no docstring")
-                continue
-            function = getattr(member, "__func__", member)
-            if inspect.isfunction(function):
-                problems += _docstring_problems(f"{label}.{name}", function)
     assert not problems, "\n".join(problems)
 
 
-def test_public_module_functions_have_numpydoc_docstrings():
+def test_public_module_functions_and_classes_have_numpydoc_docstrings():
     import importlib
     import inspect
 
@@ -388,8 +392,12 @@ def test_public_module_functions_have_numpydoc_docstrings():
         names = getattr(module, "__all__", None) or [n for n in vars(module) if not n.startswith("_")]
         for attr in names:
             obj = getattr(module, attr, None)
-            if inspect.isfunction(obj) and obj.__module__ == name:
+            if getattr(obj, "__module__", None) != name:
+                continue
+            if inspect.isfunction(obj):
                 problems += _docstring_problems(f"{name}.{attr}", obj)
+            elif isinstance(obj, type):
+                problems += _class_problems(f"{name}.{attr}", obj)
     assert not problems, "\n".join(problems)
 
 

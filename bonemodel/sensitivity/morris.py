@@ -35,7 +35,25 @@ def _salib():
 
 @dataclass
 class MorrisDesign:
-    """Morris trajectories drawn once, and the analysis of outputs evaluated on them."""
+    """Morris trajectories drawn once, and the analysis of outputs evaluated on them.
+
+    Parameters
+    ----------
+    factors
+        The factors with their ranges.
+    n
+        Number of trajectories.
+    seed
+        Seeds the design and the bootstrap.
+    num_levels
+        Grid levels per factor (even).
+    optimal_trajectories
+        If given, keep that many well-spread trajectories.
+    num_resamples
+        Bootstrap resamples for mu*'s confidence interval.
+    conf_level
+        Confidence level of that interval (0 to 1).
+    """
 
     factors: list[_design.Factor]
     n: int
@@ -70,10 +88,24 @@ class MorrisDesign:
 
     @property
     def frame(self) -> pd.DataFrame:
+        """Parameter values of every model evaluation, in design order."""
         return _design.design_frame(self.factors, self.unit)
 
     def analyze(self, Y: np.ndarray, outputs: Sequence[str]) -> pd.DataFrame:
-        """Tidy mu_star (with bootstrap CI), mu and sigma from outputs ``Y`` (rows, n_outputs)."""
+        """Tidy mu_star (with bootstrap CI), mu and sigma from outputs ``Y`` (rows, n_outputs).
+
+        Parameters
+        ----------
+        Y
+            Outputs at the design's rows, shape (rows, n_outputs).
+        outputs
+            Their names.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The tidy frame, in the outputs' units.
+        """
         _, morris_analyze = _salib()
         _, analysis_seed = _design.seeds(self.seed)
         Y = np.asarray(Y, dtype=float).reshape(len(self.unit), -1)

@@ -43,6 +43,21 @@ class SobolDesign:
 
     Rows are ordered per base sample ``i``: ``A_i, AB_i^(1..D), [BA_i^(1..D),] B_i``,
     so ``N (D + 2)`` rows, or ``N (2D + 2)`` with second-order indices.
+
+    Parameters
+    ----------
+    factors
+        The factors with their ranges.
+    n
+        Base samples N, a power of two.
+    seed
+        Seeds the scrambled Sobol sequence and the bootstrap.
+    second_order
+        Also estimate second-order indices.
+    num_resamples
+        Bootstrap resamples for the confidence intervals.
+    conf_level
+        Confidence level of the intervals (0 to 1).
     """
 
     factors: list[_design.Factor]
@@ -70,7 +85,20 @@ class SobolDesign:
         return _design.design_frame(self.factors, self.unit)
 
     def analyze(self, Y: np.ndarray, outputs: Sequence[str]) -> pd.DataFrame:
-        """Tidy S1, ST (and S2) with bootstrap confidence intervals from outputs ``Y`` (rows, n_outputs)."""
+        """Tidy S1, ST (and S2) with bootstrap confidence intervals from outputs ``Y`` (rows, n_outputs).
+
+        Parameters
+        ----------
+        Y
+            Outputs at the design's rows, shape (rows, n_outputs).
+        outputs
+            Their names.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The tidy frame (dimensionless indices).
+        """
         _, sobol_analyze, *_ = _salib()
         _, analysis_seed = _design.seeds(self.seed)
         Y = np.asarray(Y, dtype=float).reshape(len(self.unit), -1)
@@ -103,13 +131,31 @@ class SobolDesign:
         return frame
 
     def split(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(f_A (N,), f_B (N,), f_AB (D, N)) of one output, the layout ``scipy.stats.sobol_indices`` takes."""
+        """(f_A (N,), f_B (N,), f_AB (D, N)) of one output, the layout ``scipy.stats.sobol_indices`` takes.
+
+        Parameters
+        ----------
+        y
+            One output at the design's rows.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            ``(f_A, f_B, f_AB)``.
+        """
         d = len(self.factors)
         step = 2 * d + 2 if self.second_order else d + 2
         y = np.asarray(y, dtype=float).reshape(self.n, step)
         return y[:, 0], y[:, -1], y[:, 1 : d + 1].T
 
     def meta(self) -> dict[str, Any]:
+        """Method and settings, for the result frame's ``attrs``.
+
+        Returns
+        -------
+        dict
+            Method, N, evaluations, seed, second_order, resamples, confidence level and the factors' ranges.
+        """
         return {
             "method": "sobol (Saltelli design; SALib)",
             "n": self.n,

@@ -26,7 +26,23 @@ HOUR = 1.0 / 24.0
 
 @dataclass(frozen=True)
 class Regimen:
-    """One dose of a drug, the observable that carries its concentration and the time grid."""
+    """One dose of a drug, the observable that carries its concentration and the time grid.
+
+    Parameters
+    ----------
+    drug
+        The drug.
+    scenario
+        The single dose, as a scenario.
+    observable
+        The observable that carries its concentration.
+    t_end
+        Simulated time [day].
+    step
+        Output step [day].
+    time_unit
+        ``"days"`` or ``"hours"``: the unit tmax and half-life are reported in.
+    """
 
     drug: str
     scenario: sc.Scenario
