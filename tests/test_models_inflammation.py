@@ -284,6 +284,29 @@ def test_in_active_ra_calcium_recovers_less_bone_than_anti_tnf(model):
         assert 0 < gain_ca < gain_tnf
 
 
+def test_bmu_balance_factor_cancels_the_lineages_own_elasticity(model):
+    """eps_couple is derived from the model, not fitted: with the factor off, formation follows a
+    change of resorption alone (calcium lowers PTH) with that elasticity after 3 years."""
+    t = 3 * YEAR
+    off = simulate(model, t, scenario=S.calcium(1000.0), params={"eps_couple": 1.0}, t_eval=[t])
+    elasticity = math.log(off["p1np_rel"][-1]) / math.log(off["ctx_rel"][-1])
+    assert elasticity == pytest.approx(model.parameters["eps_couple"].value, abs=0.01)
+
+
+def test_calcium_gain_is_a_transient_that_plateaus(model):
+    """T9a (Tai 2015): calcium's BMD gain is non-progressive. In the healthy adult the gain after
+    5 years is the remodeling transient plus the secondary mineralisation of the slower-turning
+    bone, and stops there; without the BMU balance factor it went on creeping."""
+    times = [YEAR, 5 * YEAR, 10 * YEAR]
+    on = simulate(model, 10 * YEAR, scenario=S.calcium(1000.0), t_eval=times)["bmd_spine_pct"]
+    off = simulate(model, 10 * YEAR, scenario=S.calcium(1000.0), params={"eps_couple": 1.0}, t_eval=times)[
+        "bmd_spine_pct"
+    ]
+    assert 0.7 < on[0] < 1.8
+    assert on[2] - on[1] < 0.1  # plateau: < 0.1 point in years 5-10
+    assert off[2] - off[1] > 2.5 * (on[2] - on[1]) and off[2] - off[1] > 0.2
+
+
 def test_calcium_is_raw_material_not_a_driver(model):
     """Calcium absorption limits mineralisation only when it is short: a deficient intake leaves
     osteoid unmineralised, while extra calcium over a replete diet hardly speeds mineralisation."""

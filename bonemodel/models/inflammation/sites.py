@@ -7,8 +7,19 @@ bone-volume rates were not set for clinical %/yr BMD rates. The map to the clini
   times the relative resorption and formation activity of the cells::
 
       R_rel = resorption / (k_res OCa_ref),  F_rel = formation / (k_form OBa_ref)
-      res_c  = tau_c/365.25 R_rel V_c,        form_c = tau_c/365.25 F_rel V_c
+      res_c  = tau_c/365.25 R_rel V_c,        form_c = tau_c/365.25 F_rel R_rel^(1 - eps_couple) V_c
       dV_c/dt = mineralisation_c - res_c      (mineralisation_c = form_c unless 'mineral' is on)
+
+* formation in a BMU refills what was resorbed (Parfitt): a change of resorption alone moves the
+  remodeling space once (the remodeling transient) but leaves the balance of each BMU as it was.
+  Pivonka's lineage does not quite do that: osteoblast precursors answer the TGF-beta released by
+  resorption through a saturating activation, so at steady state formation moves as resorption to
+  the power eps_couple ~ 0.93 (measured in the healthy flagship, see the parameter file), and
+  every lasting change of turnover left a small lasting imbalance: calcium's gain crept on for a
+  decade, and antiresorptives gained bone for as long as they were given. The factor
+  R_rel^(1 - eps_couple) restores the balance for changes of resorption alone; what acts on the
+  osteoblasts themselves (estrogen loss, inflammation, ROS, glucocorticoids, Wnt, PTH's anabolic
+  arm) still moves it. ``p1np_rel`` stays the osteoblasts' own activity (F_rel);
 
 * the osteoblast lineage (OBp, OBa) runs on a slower clock, its right-hand sides multiplied by
   ``lam_OB`` (active osteoblast lifespan 1/A_OBa = 5.3 days in Pivonka's set, ~3 months in
@@ -53,7 +64,8 @@ def module(model: Model) -> Module:
         V = S(f"V_{c}")
         rate = S(f"tau_{c}") / 365.25
         expressions[f"res_{c}"] = rate * S("R_rel") * V
-        expressions[f"form_{c}"] = rate * S("F_rel") * V
+        # BMU balance for changes of resorption alone (see the module docstring)
+        expressions[f"form_{c}"] = rate * S("F_rel") * S("R_rel") ** (1 - S("eps_couple")) * V
         expressions[f"mineralisation_{c}"] = S(f"form_{c}")
         expressions[f"bmd_{c}"] = V
         rhs[f"V_{c}"] = S(f"mineralisation_{c}") - S(f"res_{c}")
