@@ -35,7 +35,7 @@ DOCS = ROOT / "docs"
 MARKER = re.compile(r"<!--\s*bonemodel:(\w+)\s*([\w.*-]*)\s*-->")
 # modules that are data, not API (their folders are the parameter files and the example scripts)
 SKIP_MODULES = {"bonemodel.__main__"}
-OPTIONAL_PAGES = [("SBML interoperability", "interop.md")]
+OPTIONAL_PAGES = [("SBML and PEtab", "interop.md")]
 
 
 # ----------------------------------------------------------------------------- API reference
@@ -383,9 +383,10 @@ def _expand(kind: str, arg: str) -> str:
 
 def on_config(config):
     nav = config["nav"]
+    howto = next(entry["How-to"] for entry in nav if isinstance(entry, dict) and "How-to" in entry)
     for title, page in OPTIONAL_PAGES:
-        if (Path(config["docs_dir"]) / page).is_file():
-            nav.insert(-2, {title: page})
+        if (Path(config["docs_dir"]) / page).is_file():  # written separately; in the nav once it exists
+            howto.append({title: page})
     nav.insert(-1, {"API reference": reference_nav()})
     return config
 
