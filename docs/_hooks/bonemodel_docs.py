@@ -130,6 +130,8 @@ def equations(name: str) -> str:
     lines = body.splitlines()
     out = []
     for line in lines[1:]:  # the first line is the model's title; the page has its own
+        if line == "## Equations":
+            continue  # the page's own section heading
         if line.startswith("#"):
             line = "#" + line  # one level below the page's section
         if line.startswith("$$"):
