@@ -1,4 +1,4 @@
-"""Make the still images shown in the README from the figures of ``bonemodel reproduce``.
+"""Make the still images of the README and the documentation's gallery from the figures of ``bonemodel reproduce``.
 
 Renders each HTML figure with headless Chromium (Debian package ``chromium``) into
 ``docs/images/<figure>.png``. A maintenance script, not part of the package or the tests:
