@@ -655,7 +655,7 @@ DRUG_MISSES: dict[str, tuple[str, float]] = {
     "D2_hip": (_OVERSHOOT + " (a hip strength gain too large: incidence ratio 0.38 vs 0.42-0.83)", 0.1),
     "T4_spine_5y": (
         "the spine gains +9.7 % by 5 years (band 12-15): after the remodeling space has refilled, continued "
-        "gains on denosumab come from modeling-based formation (Dempster 2018) and mineralisation; the model "
+        "gains on denosumab come from modeling-based formation (Ominsky 2015) and mineralisation; the model "
         "has the mineralisation only (trabecular TMD +7 % at 5 years) and, with formation balanced to resorption "
         "in each BMU, no further volume gain",
         3.0,

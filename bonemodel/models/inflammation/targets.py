@@ -677,7 +677,7 @@ BY_ID = {t.id: t for t in TARGETS}
 
 KNOWN_MISSES: dict[str, tuple[str, float]] = {
     "Q5_t2d_tbs": (
-        "type 2 diabetes raises the TBS analogue (+1.25 % at 10 years) where registries find it 2.6 % lower: in the "
+        "type 2 diabetes raises the TBS analogue (+1.6 % at 10 years) where registries find it 2.6 % lower: in the "
         "model TBS follows trabecular thickness and connectivity, and T2D's low turnover with higher BMD thickens "
         "trabeculae and spares them from perforation; what lowers TBS in diabetes (marrow adiposity, "
         "microvascular disease, soft-tissue effects on the DXA texture) is not modelled",
