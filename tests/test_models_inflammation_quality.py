@@ -189,7 +189,7 @@ def test_quality_off_falls_back_to_bmd_based_fracture_risk():
 
 
 def test_crp_fracture_risk_is_carried_by_density_and_microarchitecture(model):
-    """The README's conclusion of the CRP-pathway study, by direct attribution: switching off the
+    """The documented conclusion of the CRP-pathway study (docs/howto/sensitivity.md), by direct attribution: switching off the
     microarchitecture pathway removes about half of the log fracture risk at CRP 4 mg/L, the
     non-skeletal CRP term and the matrix little."""
     from bonemodel.examples.sensitivity_crp_pathways import knockouts
