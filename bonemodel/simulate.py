@@ -104,6 +104,11 @@ def simulate(
     parameter set the same status), or an observable is NaN where the run starts or ends.
     Bad arguments (a bool or text for a number, an rtol below 1e-13, ...) raise a
     :class:`~bonemodel.errors.BonemodelError` before anything is integrated.
+
+    A state that starts at exactly 0 inside a power ``P**g`` makes the analytic Jacobian 0/0
+    (or infinite) there although the rate is finite: the scipy methods then use forward
+    differences in those columns and ``meta["jacobian"]`` says so (``"analytic"`` otherwise);
+    ``"rodas4"`` refuses such a start.
     """
     model = as_model(model)
     t_end = model.default_t_end if t_end is None else t_end
@@ -123,6 +128,7 @@ def simulate(
         )
     ts, ys, ps = [], [], []
     status, message, steps, clipped = "success", "", 0, 0.0
+    jacobians: list[str] = []  # how each segment's Jacobian departed from the analytic one
     grid_list = grid.tolist()
     n_segments = len(setup.segments)
     for k, (a, b, p) in enumerate(setup.segments):
@@ -136,6 +142,8 @@ def simulate(
         times = np.array([a, *inside] if ends_on_grid else [a, *inside, b])
         seg = integrate_segment(compiled, p, y, times, method=method, rtol=rtol, atol=atol)
         steps += seg.steps
+        if seg.jacobian != "analytic" and seg.jacobian not in jacobians:
+            jacobians.append(seg.jacobian)
         first = 0 if lo > 0 and grid_list[lo - 1] == a else 1
         stop = 1 + len(inside)
         seg_t, seg_y = seg.t, seg.y
@@ -178,6 +186,7 @@ def simulate(
         status, message = "failed", undefined
     meta = _meta(model, compiled, setup, method, rtol, atol, t_start, t_end, steps, started)
     meta["clipped_negative_max"] = clipped  # largest round-off undershoot set to 0 in non-negative states
+    meta["jacobian"] = "; ".join(jacobians) or "analytic"
     sol = Solution(t, Y, compiled.state_names, compiled.observable_names, obs, status, message, meta)
     if status != "success" and raise_on_failure:
         raise SolverError(f"simulation of '{model.name}' failed: {message}", solution=sol)
@@ -220,6 +229,7 @@ def _simulate_rodas4(model, compiled, setup, grid, y0, baselines, rtol, atol, st
     obs = partial(_observables, compiled, t, Y, pieces, baselines)
     meta = _meta(model, compiled, setup, "rodas4", rtol, atol, grid[0], grid[-1], int(res.steps[0]), started)
     meta["method"] = method_name
+    meta["jacobian"] = "analytic"
     status, message = ("success", "") if res.ok[0] else ("failed", res.message[0])
     if status == "success" and (undefined := _undefined_observable(compiled, t, Y, pieces, baselines)):
         status, message = "failed", undefined

@@ -273,3 +273,69 @@ def test_compiled_model_still_pickles_after_a_rodas4_run():
     copy = pickle.loads(pickle.dumps(compile_model(model)))
     assert "_numba_module" not in copy.__dict__
     assert bm.simulate(model, 100.0, method="rodas4").success
+
+
+# ------------------------------------------- a state at exactly 0 under a power: P**g, dP = g*P**g/P
+
+
+def _power_at_zero(g: float, forcing=None):
+    from bonemodel.model import TIME, Model, State, symbols
+    from tests.conftest import _params
+
+    x, c, k, gs = symbols("x c k g")
+    drive = c if forcing is None else c * (1 - TIME / forcing)
+    return Model(
+        "powerzero", (State("x", 0.0),), _params("powerzero", c=2.0, k=0.5, g=g), {"x": drive - k * x**gs}
+    )
+
+
+@pytest.mark.parametrize("method", ["auto", "BDF", "Radau", "LSODA"])
+def test_simulate_starts_where_the_jacobian_is_singular(method):
+    # x' = 2 - 0.5 x**g with g = 1 and x(0) = 0: the analytic Jacobian -g*k*x**g/x is 0/0
+    # at the start, the true one -0.5; simulate refused to start at all
+    from bonemodel.compile import compile_model
+    from bonemodel.solvers.scipy_path import ieee_functions
+
+    model = _power_at_zero(1.0)
+    compiled = compile_model(model)
+    _, jac = ieee_functions(compiled, compiled.vector({}).tolist())
+    assert np.isnan(jac(0.0, np.zeros(1))).all()
+    sol = bm.simulate(model, 10.0, method=method, rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(sol["x"], 4.0 * (1.0 - np.exp(-0.5 * sol.t)), rtol=1e-8, atol=1e-12)
+    assert "forward differences in the columns of ['x']" in sol.meta["jacobian"]
+    assert bm.simulate("lemaire2004", 10.0).meta["jacobian"] == "analytic"
+
+
+def test_simulate_starts_where_the_jacobian_is_infinite():
+    # g = 1/2: the slope of x**g is infinite at 0 although the rate is finite (x' = 2 there);
+    # the solution rises to (c/k)**2 = 16, and an explicit method with no Jacobian agrees
+    model = _power_at_zero(0.5)
+    sol = bm.simulate(model, 400.0, t_eval=[0.0, 1.0, 20.0, 400.0], rtol=1e-10, atol=1e-12)
+    explicit = bm.simulate(
+        model, 400.0, t_eval=[0.0, 1.0, 20.0, 400.0], method="DOP853", rtol=1e-10, atol=1e-12
+    )
+    np.testing.assert_allclose(sol["x"], explicit["x"], rtol=1e-7)
+    assert sol["x"][-1] == pytest.approx(16.0, rel=1e-8) and 10.0 < sol["x"][2] < 15.0
+
+
+def test_a_run_started_by_difference_columns_that_fails_later_keeps_its_partial_result():
+    # x' = 2 (1 - t/3) - 0.5 x: x = 20/3 - 4t/3 - 20/3 exp(-t/2) crosses 0 between t = 4.4 and 4.5
+    with pytest.raises(SolverError, match=r"state 'x' became negative .* at t = 4\.5 days") as err:
+        bm.simulate(_power_at_zero(1.0, forcing=3.0), 20.0, rtol=1e-11, atol=1e-13)
+    partial = err.value.solution
+    assert partial.status == "failed" and partial.t[-1] == pytest.approx(4.4)
+    exact = 20 / 3 - 4 * partial.t / 3 - 20 / 3 * np.exp(-partial.t / 2)
+    np.testing.assert_allclose(partial["x"], exact, rtol=1e-8, atol=1e-12)
+    assert "forward differences" in partial.meta["jacobian"]
+
+
+def test_a_jacobian_not_finite_at_a_state_away_from_zero_is_still_refused():
+    # x' = -sqrt(x - k) at x = k = 1: a finite rate, an infinite slope at a state that is not 0
+    from bonemodel.model import Model, State, symbols
+    from tests.conftest import _params
+
+    x, k = symbols("x k")
+    model = Model("edge", (State("x", 1.0),), _params("edge", k=1.0), {"x": -sp.sqrt(x - k)})
+    with pytest.raises(SolverError, match="Jacobian is not finite at t = 0 days") as err:
+        bm.simulate(model, 5.0)
+    assert err.value.solution.t.tolist() == [0.0]

@@ -20,6 +20,13 @@ reported in the same words:
   excepted: NaN there means the level was never crossed). An infinite value is not a
   failure: it is the IEEE limit of x/0 (a parameter at zero), computed alike everywhere.
 
+One exception: a Jacobian that is not finite only in the columns of states at exactly 0 (a
+power ``P**g`` of a state starting at 0, whose symbolic derivative ``g*P**g/P`` is 0/0 there,
+or infinite for 0 < g < 1, while the rate is finite). The scipy path (``simulate`` and the
+sweep's ``method="scipy"``) integrates such a run with forward differences in those columns and
+says so in ``Solution.meta["jacobian"]``; the Rosenbrock solver, which needs the Jacobian at
+every step, still refuses it at the start.
+
 Inside these limits LSODA and the Rosenbrock solver are still two different integrators.
 Measured on lemaire2004 and komarova2003 with each parameter in turn at 0 and at 1e±20, 1e±50,
 1e±100, ..., 1e±300 (629 cases): simulate and the three sweep paths give the same status in

@@ -2,13 +2,15 @@
 
 ``method="odeint"`` (LSODA in Fortran, what ``"auto"`` picks) drives the generated scalar
 RHS and analytic Jacobian directly; the ``solve_ivp`` methods (BDF, Radau, LSODA, RK45, ...)
-get the same functions. Stiff methods always receive the analytic Jacobian.
+get the same functions. Stiff methods always receive the analytic Jacobian, except in the
+columns of states that are exactly 0 where it is not finite (see :func:`integrate_segment`).
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 from scipy.integrate import odeint, solve_ivp
@@ -38,6 +40,9 @@ class SegmentResult:
         Why not ('' on success).
     steps
         Steps taken.
+    jacobian
+        Which Jacobian the integrator was given: ``"analytic"``, or what was done where the
+        analytic one is not finite.
     """
 
     t: np.ndarray
@@ -45,6 +50,7 @@ class SegmentResult:
     ok: bool
     message: str
     steps: int
+    jacobian: str = "analytic"
 
 
 def integrate_segment(
@@ -82,23 +88,83 @@ def integrate_segment(
     -------
     SegmentResult
         The states at the times reached, whether the segment succeeded, why not, and the steps.
+
+    Notes
+    -----
+    A state that starts at exactly 0 in a power with a parameter exponent, ``P**g``, has the
+    symbolic derivative ``g*P**g/P``: 0/0 at P = 0 even where the true slope is finite
+    (g >= 1), and infinite for 0 < g < 1, although the right-hand side is finite and
+    continuous there. Such a segment is not refused: the columns of the states at exactly 0
+    where the analytic Jacobian is not finite are replaced by forward differences (step
+    ``sqrt(eps) * atol / rtol`` into positive values), wherever the run meets them, and
+    ``jacobian`` says so. The start is still refused when the right-hand side, or a difference
+    column, is not finite, or when a non-finite entry lies in the column of a state that is
+    not 0 (a parameter value making the model singular).
     """
     plist = np.asarray(p, dtype=float).tolist()
     rhs, jac = ieee_functions(compiled, plist)
+    used = "analytic"
+    y_start = np.asarray(y0, dtype=float)
+    with np.errstate(all="ignore"):
+        J0 = np.asarray(jac(times[0], y_start), dtype=float)
+    zero = ~np.isfinite(J0).all(axis=0) & (y_start == 0)
+    if zero.any():
+        jac = _differences_at_zero(rhs, jac, rtol, atol, y_start.size)
+        names = [compiled.state_names[i] for i in np.nonzero(zero)[0].tolist()]
+        used = (
+            f"analytic; forward differences in the columns of {names}, which are 0 at t = {times[0]:g} "
+            "days where the analytic Jacobian is not finite (and of any state at exactly 0 later)"
+        )
     if (failed := _start_failure(compiled, rhs, jac, times, y0, rtol, atol)) is not None:
         return failed
+    if used != "analytic":
+        return replace(_integrate(rhs, jac, None, y0, times, method, rtol, atol, max_steps), jacobian=used)
+    fast = partial(compiled._fns["odeint_pair"], plist)
+    return _integrate(rhs, jac, fast, y0, times, method, rtol, atol, max_steps)
+
+
+def _integrate(rhs, jac, fast, y0, times, method, rtol, atol, max_steps) -> SegmentResult:
+    """The segment through LSODA (``fast()`` gives the generated pair, tried first) or solve_ivp."""
     if method in ("auto", "odeint"):
         # Fast path: the generated functions straight into LSODA. Only if Python raises
         # (x/0, overflow, a math domain error, or a complex number from a negative base in
         # a fractional power) is the segment redone with functions that compute such calls
         # in IEEE arithmetic, as the batched solvers do, so every path gives the same status.
-        try:
-            f, jac_f = compiled._fns["odeint_pair"](plist)
-            return _odeint(f, jac_f, y0, times, rtol, atol, max_steps)
-        except (ArithmeticError, ValueError, TypeError):
-            pass
+        if fast is not None:
+            try:
+                return _odeint(*fast(), y0, times, rtol, atol, max_steps)
+            except (ArithmeticError, ValueError, TypeError):
+                pass
         return _odeint(lambda y, t: rhs(t, y), lambda y, t: jac(t, y), y0, times, rtol, atol, max_steps)
     return _ivp(rhs, jac, y0, times, method, rtol, atol, max_evaluations=3 * max_steps)
+
+
+def _differences_at_zero(rhs, jac, rtol: float, atol, n: int):
+    """``jac`` with forward-difference columns for the states at exactly 0 where it is not finite.
+
+    The step, ``sqrt(eps) * atol / rtol``, is a small fraction of the level below which the
+    error control treats a state as zero; it goes into positive values, the side on which a
+    fractional power of the state is defined.
+    """
+    steps = np.sqrt(np.finfo(float).eps) * np.broadcast_to(np.asarray(atol, dtype=float), (n,)) / rtol
+
+    def patched(t, y):
+        J = np.asarray(jac(t, y), dtype=float)
+        y = np.asarray(y, dtype=float)
+        with np.errstate(all="ignore"):
+            bad = ~np.isfinite(J)
+            cols = np.nonzero(bad.any(axis=0) & (y == 0))[0]
+            if cols.size == 0:
+                return J
+            J, f = J.copy(), np.asarray(rhs(t, y), dtype=float)
+            for j in cols.tolist():
+                moved = y.copy()
+                moved[j] = steps[j]
+                column = (np.asarray(rhs(t, moved), dtype=float) - f) / steps[j]
+                J[:, j] = np.where(bad[:, j], column, J[:, j])
+        return J
+
+    return patched
 
 
 def _start_failure(compiled, rhs, jac, times, y0, rtol, atol) -> SegmentResult | None:
