@@ -1,0 +1,187 @@
+"""Fracture epidemiology: fits reproduce the tables; probabilities reproduce the published ones."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from bonemodel.errors import ParameterError
+from bonemodel.parameters import load_parameters
+from bonemodel.trials import epidemiology as epi
+
+DATA = load_parameters("fracture_epidemiology")
+# No CI could be read for the incidence (and the life table is a census, without sampling
+# error), so each fitted band is held to 10 % of its tabulated rate: tighter than the Poisson
+# CI of any Malmö band (about +-10 % in the largest old-age bands, +-30 % or more in the
+# youngest) and smaller than the secular change of Swedish rates over one decade.
+FIT_TOLERANCE = 0.10
+AGES = (50, 60, 70, 80)
+
+
+@pytest.mark.parametrize("sex", epi.SEXES)
+@pytest.mark.parametrize("site", epi.SITES)
+def test_incidence_fit_reproduces_every_tabulated_band(sex, site):
+    table = epi.incidence_table(sex, site)
+    assert list(table.age_low) == [50, 55, 60, 65, 70, 75, 80, 85, 90]
+    assert math.isinf(table.age_high.iloc[-1])
+    fitted = epi.incidence(table.age_mid.to_numpy(), sex, site)
+    relative = fitted / table.rate_per_1000py.to_numpy() - 1.0
+    assert np.max(np.abs(relative)) < FIT_TOLERANCE, relative
+
+
+@pytest.mark.parametrize("sex", epi.SEXES)
+@pytest.mark.parametrize("period", epi.PERIODS)
+def test_mortality_fit_reproduces_every_life_table_band(sex, period):
+    table = epi.mortality_table(sex, period=period)
+    assert list(table.age_low) == list(range(45, 101, 5))
+    fit = epi.mortality_fit(sex, period=period)
+    relative = fit(table.age_mid.to_numpy()) / table.rate_per_1000py.to_numpy() - 1.0
+    assert np.max(np.abs(relative)) < FIT_TOLERANCE, relative
+    assert fit.rms_log_error < 0.07
+
+
+def test_rates_rise_with_age_and_women_fracture_more_than_men():
+    ages = np.linspace(50.0, 100.0, 201)
+    for sex in epi.SEXES:
+        for site in epi.SITES:
+            assert np.all(np.diff(epi.incidence(ages, sex, site)) > 0), (sex, site)
+        assert np.all(np.diff(epi.mortality(ages, sex)) > 0), sex
+    for site in epi.SITES:
+        assert np.all(epi.incidence(ages, "female", site) > epi.incidence(ages, "male", site))
+    assert np.all(epi.mortality(ages, "male") > epi.mortality(ages, "female"))
+    # a recent life table has lower death rates at every age
+    assert np.all(epi.mortality(ages, "female", period="2010-2014") < epi.mortality(ages, "female"))
+
+
+def test_scalar_in_scalar_out_array_in_array_out():
+    assert isinstance(epi.incidence(70.0, "female", "hip"), float)
+    assert isinstance(epi.incidence(np.int64(70), "female", "hip"), float)
+    out = epi.mortality([60.0, 70.0], "male")
+    assert isinstance(out, np.ndarray) and out.shape == (2,)
+    assert out[0] == pytest.approx(epi.mortality(60.0, "male"))
+
+
+@pytest.mark.parametrize("sex", epi.SEXES)
+@pytest.mark.parametrize("site", epi.SITES)
+def test_lifetime_probability_at_45_matches_kanis2000(sex, site):
+    """Kanis2000 projected future mortality; we use the 1990-1994 period table.
+
+    The published remaining lifetime risk must lie within the change our own estimate undergoes
+    when the 1990-1994 life table is replaced by that of 2010-2014 (the tolerance is that span,
+    computed, not chosen).
+    """
+    published = DATA[f"lifetime_{site}_{sex}_45"].value / 100.0
+    ours = epi.fracture_probability(45.0, 75.0, sex, site)
+    recent = epi.fracture_probability(45.0, 75.0, sex, site, mortality_period="2010-2014")
+    assert recent > ours
+    assert abs(ours - published) <= recent - ours, (ours, published, recent)
+
+
+@pytest.mark.parametrize("sex", epi.SEXES)
+@pytest.mark.parametrize("age", AGES)
+def test_swedish_ten_year_hip_probability_is_above_the_uk_frax_value(sex, age):
+    """Sweden's hip fracture probabilities are among the highest, the UK's lower (Kanis2002)."""
+    uk = DATA[f"frax_uk_hip_{sex}_{age}"].value / 100.0
+    assert epi.fracture_probability(float(age), 10.0, sex, "hip") > uk
+
+
+@pytest.mark.parametrize("sex", epi.SEXES)
+@pytest.mark.parametrize("site", epi.SITES)
+def test_competing_mortality_lowers_the_probability_more_in_the_old(sex, site):
+    gaps = []
+    for age in (50.0, 70.0, 85.0):
+        with_death = epi.fracture_probability(age, 10.0, sex, site)
+        without = epi.fracture_probability(age, 10.0, sex, site, competing_mortality=False)
+        assert with_death < without
+        gaps.append(without / with_death)
+    assert gaps[0] < gaps[1] < gaps[2]
+    assert gaps[0] < 1.05 < gaps[2]
+
+
+def test_integral_matches_the_closed_form_for_constant_hazards(monkeypatch):
+    fx, death = 20.0, 50.0  # per 1000 person-years
+
+    def constant(rate):
+        return epi.RateFit("constant", (math.log(rate), 0.0, 0.0, 0.0), (50.0, 90.0), (rate, rate))
+
+    monkeypatch.setattr(epi, "_incidence_fit", lambda sex, site: constant(fx))
+    monkeypatch.setattr(epi, "_mortality_fit", lambda sex, period: constant(death))
+    a, d, years = fx / 1000.0, death / 1000.0, 10.0
+    exact = a / (a + d) * (1.0 - math.exp(-(a + d) * years))
+    assert epi.fracture_probability(60.0, years, "female", "hip") == pytest.approx(exact, rel=1e-5)
+    no_death = 1.0 - math.exp(-a * years)
+    assert epi.fracture_probability(60.0, years, "female", "hip", competing_mortality=False) == pytest.approx(
+        no_death, rel=1e-12
+    )
+
+
+def test_relative_risk_scales_linearly_while_the_probability_is_small():
+    base = epi.fracture_probability(50.0, 10.0, "female", "hip")
+    assert base < 0.02
+    for k in (0.5, 2.0, 3.0):
+        ratio = epi.fracture_probability(50.0, 10.0, "female", "hip", rr=k) / base
+        assert abs(ratio / k - 1.0) < 2.0 * k * base  # first-order saturation
+        assert (ratio < k) if k > 1 else (ratio > k)
+    assert epi.fracture_probability(50.0, 10.0, "female", "hip", rr=0.0) == 0.0
+    # where the probability is large, doubling the hazard less than doubles it
+    big = epi.fracture_probability(80.0, 10.0, "female", "major")
+    assert epi.fracture_probability(80.0, 10.0, "female", "major", rr=2.0) / big < 1.8
+
+
+def test_relative_risk_may_change_with_time():
+    one = epi.fracture_probability(65.0, 10.0, "male", "major", rr=1.0)
+    two = epi.fracture_probability(65.0, 10.0, "male", "major", rr=2.0)
+    step = epi.fracture_probability(65.0, 10.0, "male", "major", rr=lambda t: np.where(t < 5.0, 1.0, 2.0))
+    assert one < step < two
+    flat = epi.fracture_probability(65.0, 10.0, "male", "major", rr=lambda t: 1.5)
+    assert flat == pytest.approx(epi.fracture_probability(65.0, 10.0, "male", "major", rr=1.5), rel=1e-12)
+
+
+def test_data_file_marks_what_is_unverified():
+    for name, param in DATA.params.items():
+        if name.startswith(("hip_", "major_")):
+            assert param.source == "Kanis2001" and "unverified" in param.note, name
+        elif name.startswith(("death", "lifetime_", "frax_uk_")):
+            assert "unverified" not in (param.note + param.where).lower(), name
+            assert param.source in {"HMD", "Kanis2000", "Kanis2002", "Kanis2008"}, name
+
+
+@pytest.mark.parametrize(
+    "kwargs, text",
+    [
+        ({"age": 17.0}, "age must be between 18 and 100"),
+        ({"age": 100.5}, "age must be between 18 and 100"),
+        ({"age": float("nan")}, "age .* must be finite"),
+        ({"age": "70"}, "age .* must be a number"),
+        ({"age": True}, "age .* must be a number"),
+        ({"years": 0.0}, "years must be > 0"),
+        ({"years": 150.0}, "years must be > 0 and <= 100"),
+        ({"sex": "Female"}, "unknown sex 'Female'; did you mean 'female'"),
+        ({"sex": None}, "sex must be one of"),
+        ({"site": "wrist"}, "unknown fracture site 'wrist'.*'major' is the first hip"),
+        ({"site": "Hip"}, "did you mean 'hip'"),
+        ({"rr": -0.5}, r"rr \(relative risk\) must be >= 0"),
+        ({"rr": float("nan")}, r"rr \(relative risk\) must be finite"),
+        ({"rr": "2"}, r"rr \(relative risk\) must be a number"),
+        ({"rr": lambda t: -np.ones_like(t)}, "rr: the callable returned negative"),
+        ({"rr": lambda t: np.ones(3)}, "rr: the callable must return a number or an array shaped like t"),
+        ({"rr": lambda t: 1 / 0}, "rr: the callable failed .*ZeroDivisionError"),
+        ({"mortality_period": "2000-2004"}, "unknown life-table period"),
+        ({"competing_mortality": "no"}, "competing_mortality must be True or False"),
+    ],
+)
+def test_bad_input_is_refused_with_the_argument_named(kwargs, text):
+    args = {"age": 60.0, "years": 10.0, "sex": "female", "site": "hip"} | kwargs
+    with pytest.raises(ParameterError, match=text):
+        epi.fracture_probability(**args)
+
+
+def test_bad_ages_in_arrays_are_refused():
+    with pytest.raises(ParameterError, match="NaN or infinite"):
+        epi.incidence([60.0, float("nan")], "female", "hip")
+    with pytest.raises(ParameterError, match="between 18 and 100 years, got 120"):
+        epi.mortality(np.array([60.0, 120.0]), "male")
+    with pytest.raises(ParameterError, match="array of numbers"):
+        epi.incidence(["60"], "female", "hip")
