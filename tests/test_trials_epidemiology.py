@@ -146,6 +146,8 @@ def test_data_file_marks_what_is_unverified():
         elif name.startswith(("death", "lifetime_", "frax_uk_")):
             assert "unverified" not in (param.note + param.where).lower(), name
             assert param.source in {"HMD", "Kanis2000", "Kanis2002", "Kanis2008"}, name
+        elif name.startswith("bmd_gradient_"):
+            assert param.source == "Johnell2005" and param.range[0] < param.value < param.range[1], name
 
 
 @pytest.mark.parametrize(
