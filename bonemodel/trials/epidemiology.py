@@ -9,7 +9,7 @@ life table of the same period (Human Mortality Database, 1990-1994; 2010-2014 on
 
 Each table is smoothed by a log-cubic fit in age (a Gompertz line with curvature and an
 inflection), ``ln rate = c0 + c1 x + c2 x**2 + c3 x**3`` with ``x = age - 70``, least squares on
-the log rates at the band mid-points (every band within 8.1 %, see ``RateFit.relative_errors``);
+the log rates at the band mid-points (every band within 10 %, see ``RateFit.relative_errors``);
 outside the tabulated ages the fit continues log-linearly with the slope it has at
 the end (never falling as age rises). The probability of a first fracture within ``years``
 from ``age`` is, as in FRAX (Kanis et al.),
