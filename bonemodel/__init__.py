@@ -32,6 +32,7 @@ from .scenario import Scenario  # noqa: E402
 from .simulate import SteadyState, simulate, steady_state  # noqa: E402
 from .solution import Solution  # noqa: E402
 from .sweep import sweep  # noqa: E402
+from .trials import Patient  # noqa: E402
 
 __all__ = [
     "BonemodelError",
@@ -43,6 +44,7 @@ __all__ = [
     "Module",
     "Observable",
     "Param",
+    "Patient",
     "ParameterError",
     "ParameterFileError",
     "ParameterSet",

@@ -48,6 +48,7 @@ def simulate(
     t_start: float = 0.0,
     y0: Mapping[str, float] | Sequence[float] | None = None,
     raise_on_failure: bool = True,
+    patient: Any = None,
 ) -> Solution:
     """Integrate ``model`` from ``t_start`` to ``t_end`` days.
 
@@ -82,6 +83,11 @@ def simulate(
     raise_on_failure
         Raise :class:`SolverError` (whose ``solution`` keeps the partial result) on failure;
         with False, return the failed Solution instead.
+    patient
+        A :class:`~bonemodel.Patient` (flagship only): the run starts from that person's state
+        (their history from peak bone mass, density matched to their T-scores), what the history
+        left running continues, ``scenario`` is added on top, and every frame carries an ``age``
+        column [yr]. Not together with ``y0``.
 
     Returns
     -------
@@ -111,6 +117,11 @@ def simulate(
     ``"rodas4"`` refuses such a start.
     """
     model = as_model(model)
+    if patient is not None:
+        return _simulate_patient(
+            model, t_end, patient, params=params, scenario=scenario, y0=y0, t_eval=t_eval, method=method,
+            rtol=rtol, atol=atol, t_start=t_start, raise_on_failure=raise_on_failure,
+        )  # fmt: skip
     t_end = model.default_t_end if t_end is None else t_end
     t_start, t_end = check_span(t_start, t_end)
     raise_on_failure = _checks.flag(raise_on_failure, "raise_on_failure", SimulationError)
@@ -375,6 +386,30 @@ def _observables(compiled: CompiledModel, t, Y, P, baselines: np.ndarray) -> np.
             if kind == "start":
                 raw[i] = 100.0 * (raw[i] / baselines[i] - 1.0)
     return raw
+
+
+def _simulate_patient(model: Model, t_end, patient, *, params, scenario, y0, **options) -> Solution:
+    """A run from a patient's own start state (see :mod:`bonemodel.trials.patient`)."""
+    from .errors import ScenarioError
+    from .runtime import resolve_scenario
+    from .trials.patient import Patient, ongoing, start
+
+    if not isinstance(patient, Patient):
+        raise ScenarioError(f"patient must be a bonemodel.Patient, got {type(patient).__name__}")
+    if y0 is not None:
+        raise ScenarioError("give a patient or y0, not both: the patient's history sets the start state")
+    params = check_params(model, params)
+    y_start, person = start(model, patient, params=params, simulate=simulate)
+    run = ongoing(patient) + resolve_scenario(model, scenario)
+    tag = {"patient": repr(patient), "age_at_start": patient.age, "person_parameters": person}
+    try:
+        sol = simulate(model, t_end, params={**params, **person}, scenario=run, y0=y_start, **options)
+    except SolverError as exc:
+        if getattr(exc, "solution", None) is not None:
+            exc.solution.meta.update(tag)
+        raise
+    sol.meta.update(tag)
+    return sol
 
 
 def _meta(model, compiled, setup, method, rtol, atol, t_start, t_end, steps, started) -> dict[str, Any]:

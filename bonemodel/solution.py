@@ -121,11 +121,14 @@ class Solution:
         Returns
         -------
         pandas.DataFrame
-            Index ``time_day`` [day]; columns in the units of the states and observables;
+            Index ``time_day`` [day]; columns in the units of the states and observables (first an
+            ``age`` column [yr] when the run started from a :class:`~bonemodel.Patient`);
             ``attrs`` holds ``meta``, ``status`` and ``message``.
         """
         data = np.vstack([self.y, self.observable_values]) if self.observable_names else self.y
         frame = pd.DataFrame(data.T, index=pd.Index(self.t, name="time_day"), columns=self.names)
+        if "age_at_start" in self.meta:  # a patient's run: the person's age [yr] at each time
+            frame.insert(0, "age", self.meta["age_at_start"] + (self.t - self.t[0]) / 365.25)
         frame.attrs = {**self.meta, "status": self.status, "message": self.message}
         return frame
 

@@ -1,4 +1,4 @@
-"""Virtual patients and trials; for now the fracture epidemiology they rest on."""
+"""Virtual patients and trials: the person (:class:`Patient`) and the fracture epidemiology they rest on."""
 
 from .epidemiology import (
     RateFit,
@@ -10,8 +10,10 @@ from .epidemiology import (
     mortality_fit,
     mortality_table,
 )
+from .patient import Patient
 
 __all__ = [
+    "Patient",
     "RateFit",
     "fracture_probability",
     "incidence",

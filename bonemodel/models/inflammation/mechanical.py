@@ -1,7 +1,8 @@
 """Mechanical loading: habitual load (body weight x activity) and resistance training act through
 osteocytes, whose sclerostin inhibits Wnt signalling (mechanostat, after Scheiner et al. 2013).
 
-    Psi = (body_weight habitual_activity + w_train (training - train_acc)) / bmd_skel^n_strain   (1 = healthy)
+    Psi = (load_person body_weight habitual_activity + w_train (training - train_acc)) / bmd_skel^n_strain
+                                                                  (1 = healthy)
     dtrain_acc/dt = k_acc (training - train_acc)                 (accommodation to a training programme)
     dScl/dt  = k_Scl (down(Psi, s_Scl) - Scl)                    (loading lowers sclerostin)
     diff_OBu <- diff_OBu down(scl_wnt, w_Wnt)                  (Wnt drives osteoblastogenesis)
@@ -17,7 +18,10 @@ customary loading environment (Turner 1998, rule 3): the osteogenic stimulus of 
 programme wanes as it becomes routine (``train_acc``), so its gain levels off (and is partly lost
 on stopping). Habitual load and body weight are the customary environment itself and act
 persistently: body weight is why the heavier people with metabolic syndrome keep their BMD despite
-low-grade inflammation.
+low-grade inflammation. ``load_person`` (1 for the reference adult) is a person's own customary load,
+the set point their skeleton is adapted to: a virtual patient whose measured BMD differs from what
+the reference history gives carries the load that makes that BMD their equilibrium
+(bonemodel.trials.patient).
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ def module(model: Model) -> Module:
         "load_stimulus": (
             # only the part of training the bone has not yet accommodated to stimulates it; after
             # a programme stops, accommodation decays without turning into a negative stimulus
-            S("body_weight") * S("habitual_activity")
+            S("load_person") * S("body_weight") * S("habitual_activity")
             + S("w_train") * sp.Max(S("training") - S("train_acc"), 0)
         )
         / bmd ** S("n_strain")
