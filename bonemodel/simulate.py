@@ -111,8 +111,8 @@ def simulate(
     Bad arguments (a bool or text for a number, an rtol below 1e-13, ...) raise a
     :class:`~bonemodel.errors.BonemodelError` before anything is integrated.
 
-    A state that starts at exactly 0 inside a power ``P**g`` makes the analytic Jacobian 0/0
-    (or infinite) there although the rate is finite: the scipy methods then use forward
+    A state that starts at exactly 0 inside a power ``P**g`` can make the analytic Jacobian 0/0
+    or infinite there although the rate is finite: the scipy methods then use forward
     differences in those columns and ``meta["jacobian"]`` says so (``"analytic"`` otherwise);
     ``"rodas4"`` refuses such a start.
     """

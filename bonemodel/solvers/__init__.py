@@ -21,8 +21,8 @@ reported in the same words:
   failure: it is the IEEE limit of x/0 (a parameter at zero), computed alike everywhere.
 
 One exception: a Jacobian that is not finite only in the columns of states at exactly 0 (a
-power ``P**g`` of a state starting at 0, whose symbolic derivative ``g*P**g/P`` is 0/0 there,
-or infinite for 0 < g < 1, while the rate is finite). The scipy path (``simulate`` and the
+power ``P**g`` of a state starting at 0, whose slope is infinite there for 0 < g < 1 and, written
+``g*P**g/P``, 0/0 for any g, while the rate is finite). The scipy path (``simulate`` and the
 sweep's ``method="scipy"``) integrates such a run with forward differences in those columns and
 says so in ``Solution.meta["jacobian"]``; the Rosenbrock solver, which needs the Jacobian at
 every step, still refuses it at the start.

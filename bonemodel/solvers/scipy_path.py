@@ -91,10 +91,10 @@ def integrate_segment(
 
     Notes
     -----
-    A state that starts at exactly 0 in a power with a parameter exponent, ``P**g``, has the
-    symbolic derivative ``g*P**g/P``: 0/0 at P = 0 even where the true slope is finite
-    (g >= 1), and infinite for 0 < g < 1, although the right-hand side is finite and
-    continuous there. Such a segment is not refused: the columns of the states at exactly 0
+    A state that starts at exactly 0 in a power with a parameter exponent, ``P**g``, can make
+    the analytic Jacobian not finite there although the right-hand side is finite and
+    continuous: the slope is infinite for 0 < g < 1, and a derivative written ``g*P**g/P``
+    (sympy's form) is 0/0 for any g. Such a segment is not refused: the columns of the states at exactly 0
     where the analytic Jacobian is not finite are replaced by forward differences (step
     ``sqrt(eps) * atol / rtol`` into positive values), wherever the run meets them, and
     ``jacobian`` says so. The start is still refused when the right-hand side, or a difference
