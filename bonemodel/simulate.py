@@ -32,6 +32,7 @@ from .solvers.batch import initial_states
 from .solvers.scipy_path import METHODS, ieee_functions, integrate_segment, negative_state
 
 DEFAULT_RTOL = 1e-6
+YEAR_DAYS = 365.25
 DEFAULT_ATOL = 1e-10
 
 
@@ -398,18 +399,47 @@ def _simulate_patient(model: Model, t_end, patient, *, params, scenario, y0, **o
         raise ScenarioError(f"patient must be a bonemodel.Patient, got {type(patient).__name__}")
     if y0 is not None:
         raise ScenarioError("give a patient or y0, not both: the patient's history sets the start state")
+    from .trials.risk import RISK_COLUMNS, absolute_risk, reference_risk
+
     params = check_params(model, params)
     y_start, person = start(model, patient, params=params, simulate=simulate)
     run = ongoing(patient) + resolve_scenario(model, scenario)
     tag = {"patient": repr(patient), "age_at_start": patient.age, "person_parameters": person}
+    t_start = options.get("t_start", 0.0)
+    t_end = model.default_t_end if t_end is None else t_end
+    t_start, t_end = check_span(t_start, t_end)
+    # absolute risk integrates hazards along the run: solve on the user's times plus a monthly grid
+    t_eval = options.pop("t_eval", None)
+    monthly = np.append(np.arange(t_start, t_end, YEAR_DAYS / 12.0), t_end)
+    wanted = None if t_eval is None else np.asarray(_times(t_eval), dtype=float)
+    grid = monthly if wanted is None else np.union1d(monthly, wanted)
     try:
-        sol = simulate(model, t_end, params={**params, **person}, scenario=run, y0=y_start, **options)
+        sol = simulate(
+            model, t_end, params={**params, **person}, scenario=run, y0=y_start, t_eval=grid, **options
+        )
     except SolverError as exc:
         if getattr(exc, "solution", None) is not None:
             exc.solution.meta.update(tag)
         raise
-    sol.meta.update(tag)
-    return sol
+    reference = reference_risk(model, patient.sex, simulate, params)
+    risk = absolute_risk(sol.t, sol["fracture_rr_hip"], sol["fracture_rr_vertebral"], patient, reference)
+    keep = np.arange(sol.t.size) if wanted is None else np.searchsorted(sol.t, wanted)
+    values = np.vstack([sol.observable_values, [risk[name] for name in RISK_COLUMNS]])
+    meta = {
+        **sol.meta,
+        **tag,
+        "risk": "baseline incidence x relative risk vs the age-average person (trials.risk)",
+    }
+    return Solution(
+        t=sol.t[keep],
+        y=sol.y[:, keep],
+        state_names=sol.state_names,
+        observable_names=[*sol.observable_names, *RISK_COLUMNS],
+        observables=values[:, keep],
+        status=sol.status,
+        message=sol.message,
+        meta=meta,
+    )
 
 
 def _meta(model, compiled, setup, method, rtol, atol, t_start, t_end, steps, started) -> dict[str, Any]:

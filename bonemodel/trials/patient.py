@@ -7,8 +7,8 @@ bone density:
 
 1. **History.** From :data:`REFERENCE_AGE` (30 years, peak bone mass) to the patient's age:
    ageing (inflammaging), menopause one year before ``menopause_age`` (the model's menopause
-   starts with the late transition), the patient's conditions for their last ``condition_years``,
-   a steady CRP (low-grade inflammation) and dietary calcium. Cells, cytokines, minerals, matrix and
+   starts with the late transition), the patient's conditions and a raised CRP (low-grade
+   inflammation) for their last ``condition_years``, and dietary calcium. Cells, cytokines, minerals, matrix and
    trabecular connectivity come out of this history.
 2. **Density.** If T-scores are given, the trabecular and cortical bone of the end state are scaled
    (matrix, osteoid and mineral together, so tissue mineral density is kept) so that spine and hip
@@ -80,7 +80,8 @@ class Patient:
     conditions
         Names from :data:`CONDITIONS`.
     condition_years
-        Years [yr] the conditions have lasted at the start of the run, >= 0.
+        Years [yr] the conditions and a raised CRP have lasted at the start of the run, >= 0
+        (assumed 5: a single CRP measurement does not say how long it has been raised).
     calcium_mg_day
         Dietary calcium [mg/day], >= 0 (None: the model's reference diet).
 
@@ -227,8 +228,8 @@ def _schedule(patient: Patient, origin_age: float, days_before: float) -> Scenar
     onset = max(0.0, days_before - patient.condition_years * YEAR)
     for c in patient.conditions:
         sc = sc + CONDITIONS[c](onset)
-    if patient.crp_mg_l is not None:
-        sc = sc + S.low_grade_inflammation(crp=patient.crp_mg_l)
+    if patient.crp_mg_l is not None:  # measured now, assumed raised as long as the conditions
+        sc = sc + S.low_grade_inflammation(crp=patient.crp_mg_l, start_day=onset)
     if patient.calcium_mg_day is not None:
         sc = sc + S.dietary_calcium(patient.calcium_mg_day)
     return sc
