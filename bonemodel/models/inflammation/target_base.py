@@ -93,22 +93,48 @@ class _Runner:
         self.model = model
         self.params = dict(params or {})
         self._cache: dict[str, object] = {}
+        self._runs: dict[str, tuple[Scenario, float, np.ndarray]] = {}
 
-    def run(self, key: str, scenario: Scenario, t_end: float):
-        if key not in self._cache:
-            grid = np.unique(np.concatenate([np.arange(0.0, t_end, 5.0), [t_end]]))
+    def run(self, key: str, scenario: Scenario, t_end: float, extra: tuple[float, ...] = ()):
+        """The run ``key`` (memoised), on a 5-day and monthly grid with every switch time on it."""
+        if key not in self._cache or extra:
+            if key in self._runs:
+                grid = self._runs[key][2]
+            else:
+                switches = [t for t in scenario.switch_times() if 0.0 < t < t_end]
+                grid = np.unique(
+                    np.concatenate(
+                        [np.arange(0.0, t_end, 5.0), np.arange(0.0, t_end, YEAR / 12), switches, [t_end]]
+                    )
+                )
+            grid = np.union1d(grid, [t for t in extra if 0.0 <= t <= t_end])
             self._cache[key] = simulate(
                 self.model, t_end, params=self.params, scenario=scenario, t_eval=grid, rtol=RTOL, atol=ATOL
             )
+            self._runs[key] = (scenario, t_end, grid)
         return self._cache[key]
+
+    def _value(self, key: str, scenario: Scenario, t_end: float, name: str, t: float) -> float:
+        """Value at ``t``: interpolated on the grid, or solved at ``t`` itself when a switch lies
+        within a grid step of it (a kink or jump there makes interpolation wrong by up to ~10 %)."""
+        sol = self.run(key, scenario, t_end)
+        grid = self._runs[key][2]
+        i = int(np.searchsorted(grid, t))
+        on_grid = (i < grid.size and abs(grid[i] - t) <= 1e-9 * max(1.0, abs(t))) or (
+            i > 0 and abs(grid[i - 1] - t) <= 1e-9 * max(1.0, abs(t))
+        )
+        if not on_grid and any(abs(s - t) < 6.0 for s in scenario.switch_times()):
+            sol = self.run(key, scenario, t_end, extra=(t,))
+        return sol.at(name, t)
 
     def change(self, key: str, scenario: Scenario, t_end: float, name: str, t0: float, t1: float) -> float:
         """% change of ``name`` from t0 to t1."""
-        sol = self.run(key, scenario, t_end)
-        return 100.0 * (sol.at(name, t1) / sol.at(name, t0) - 1.0)
+        return 100.0 * (
+            self._value(key, scenario, t_end, name, t1) / self._value(key, scenario, t_end, name, t0) - 1.0
+        )
 
     def at(self, key: str, scenario: Scenario, t_end: float, name: str, t: float) -> float:
-        return self.run(key, scenario, t_end).at(name, t)
+        return self._value(key, scenario, t_end, name, t)
 
 
 # --------------------------------------------------------------------------- scenario helpers
