@@ -23,11 +23,12 @@ from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.pycode import PythonCodePrinter
 
 from .cache import cache_dir, private_folder, read_text, safe_name, write_text  # noqa: F401 - cache_dir re-exported
+from .derivative import Differentiator
 from .errors import ModelError
 from .hoist import hoist_constants
 from .model import TIME, Model
 
-GENERATOR_VERSION = "4"  # 4: odeint_pair computes parameter-only terms once per run
+GENERATOR_VERSION = "5"  # 5: Jacobian by bonemodel.derivative (same values, new arrangement)
 _MEMORY_CACHE: dict[str, str] = {}
 
 
@@ -502,13 +503,19 @@ def rhs_and_jacobian(model: Model, rename: dict[sp.Symbol, sp.Symbol]):
     resolved = model.resolved_rhs()
     rhs = [e.xreplace(rename) for e in resolved]
     entries = []
+    # one differentiator per state: a subexpression shared by several equations is differentiated once
+    by_state = {name: Differentiator(rename[sp.Symbol(name)]) for name in model.state_names}
     for i, (e, raw) in enumerate(zip(rhs, resolved)):
         present = {str(x) for x in raw.free_symbols}
         for j, name in enumerate(model.state_names):
             if name not in present:
                 continue
-            d = sp.diff(e, rename[sp.Symbol(name)]).replace(sp.DiracDelta, lambda *args: sp.S.Zero)
-            if d.has(sp.Derivative):
+            diff = by_state[name]
+            d = diff(e)
+            special = diff.needs_sympy(e)
+            if special and d.has(sp.DiracDelta):
+                d = d.replace(sp.DiracDelta, lambda *args: sp.S.Zero)
+            if special and d.has(sp.Derivative):
                 raise ModelError(
                     f"model '{model.name}': d{model.state_names[i]}/dt uses a function the compiler cannot "
                     f"differentiate with respect to {name} ({d.atoms(sp.Derivative)}); rewrite it with "

@@ -32,7 +32,7 @@ from .compile import CompiledModel, _cse, _ScalarPrinter, renaming, rhs_and_jaco
 from .hoist import hoist_constants
 from .model import TIME, Model
 
-NUMBA_GENERATOR_VERSION = "7"  # 7: machine code cached by bonemodel.cache's policy, not numba's locators
+NUMBA_GENERATOR_VERSION = "8"  # 8: derivatives by bonemodel.derivative
 _LOADED: dict[str, ModuleType] = {}
 _SOURCES: dict[str, str] = {}
 _LOAD_LOCK = threading.Lock()
@@ -155,6 +155,34 @@ def numba_source(model: Model, compiled: CompiledModel) -> str:
     if key not in _SOURCES:
         _SOURCES[key] = generate_numba_source(model, key)
     return _SOURCES[key]
+
+
+def numba_cached(compiled: CompiledModel) -> bool:
+    """Whether this machine's cache already holds the model's numba machine code.
+
+    Then a sweep on the numba path only loads it (a fraction of a second) instead of compiling.
+
+    Parameters
+    ----------
+    compiled
+        The compiled model.
+
+    Returns
+    -------
+    bool
+        True if the generated kernel is loaded in this process or its machine code is on disk.
+    """
+    key = numba_key(compiled)
+    if key in _LOADED:
+        return True
+    folder = cache.cache_dir()
+    if folder is None:
+        return False
+    prefix = f"bm_{cache.safe_name(compiled.name)}_{cache.safe_name(key)}.solve_all-"
+    try:
+        return any(p.name.startswith(prefix) and p.suffix == ".nbi" for p in (folder / "numba").iterdir())
+    except OSError:
+        return False
 
 
 def load_numba_solver(model: Model, compiled: CompiledModel) -> ModuleType:

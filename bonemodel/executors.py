@@ -427,6 +427,21 @@ class Progress:
             return
         self.bar = tqdm(total=total, initial=initial, desc=desc, unit="sim", smoothing=0.1)
 
+    def restart(self, initial: int, desc: str) -> None:
+        """Start counting members under a new label (after a notice such as compiling).
+
+        Parameters
+        ----------
+        initial
+            Members already done (a resume).
+        desc
+            The bar's new label.
+        """
+        if self.bar is not None:
+            self.bar.set_description(desc, refresh=False)
+            self.bar.reset(total=self.bar.total)
+            self.bar.update(initial)
+
     def update(self, k: int) -> None:
         """Count ``k`` more members done.
 

@@ -44,7 +44,6 @@ MIN_CHUNK = 64
 PROCESS_STARTUP_S = 3.0  # rough cost of spawning workers that import the scientific stack
 _GRID_BYTES = 24 * 2**20  # per chunk: bigger output buffers cost more in page faults than they save
 METHODS = ("batch", "numba", "numpy", "scipy")
-NUMBA_MIN_MEMBERS = 256  # below this, compiling (once per machine) costs more than it saves
 
 
 def sweep(
@@ -108,9 +107,11 @@ def sweep(
     rtol, atol
         Tolerances every member meets on its own (recorded in ``attrs``).
     method
-        ``"batch"`` (default: the batched RODAS4 solver, compiled with numba when it is
-        installed and the sweep has at least 256 members, else pure numpy), ``"numba"``,
-        ``"numpy"``, or ``"scipy"`` (odeint/LSODA one member at a time: the reference path).
+        ``"batch"`` (default: the batched RODAS4 solver on numba or numpy, whichever is
+        expected to finish first, counting numba's compilation when the model is not compiled
+        on this machine yet; see :mod:`bonemodel.solvers.cost`; the choice and its reason are
+        in ``attrs["method_choice"]``), ``"numba"`` or ``"numpy"`` (forced), or ``"scipy"``
+        (odeint/LSODA one member at a time: the reference path).
     chunk_size
         Members integrated together (default: up to 2048, fewer to keep every worker busy).
     executor
@@ -146,15 +147,35 @@ def sweep(
     table = make_design(model, params, n=n, design=design, seed=seed)
     plan = build_plan(model, table, scenario=scenario, t_end=t_end, outputs=outputs, rtol=rtol, atol=atol)
     total = len(table)
-    plan.method = _choose_method(method, total)
+    local = workers or (_count_workers(client) if client is not None else _default_workers())
+    if resume and out is not None and method == "batch":
+        from .checkpoint import read_meta
+
+        stored = read_meta(out)
+        if stored is not None and stored.get("method") in ("numpy", "numba"):
+            method = stored["method"]  # a resumed sweep keeps the solver its stored chunks used
+    choice = _choose_method(method, plan, total, local)
+    plan.method = choice.method
+    notice = None
     if plan.method == "numba":
         from .compile_numba import load_from_source, numba_key, numba_source
 
+        if choice.compiles and progress:
+            notice = _compiling_notice(model.name, total)
         plan.numba_key = numba_key(plan.compiled)
         plan.numba_source = numba_source(model, plan.compiled)
         # Compile (or load from the disk cache) once here, so local workers only load it.
+        compiling = _time.perf_counter()
         load_from_source(plan.numba_source, plan.numba_key, plan.compiled.name)
-    if resume and any(callable(o) for o in ([outputs] if callable(outputs) else list(outputs or []))):
+        choice.compile_s = _time.perf_counter() - compiling
+    given = (
+        []
+        if outputs is ...
+        else [outputs]
+        if callable(outputs) or isinstance(outputs, str)
+        else list(outputs or [])
+    )
+    if resume and any(callable(o) for o in given):
         raise SimulationError(
             "resume=True cannot check that callable outputs are the ones the stored chunks used; "
             "give outputs by name (e.g. 'max(B)') or start a new folder"
@@ -183,6 +204,7 @@ def sweep(
         meta["sweep_id"] = cp.sweep_id
     elif resume:
         raise SimulationError("resume=True needs out= (the folder of the sweep to resume)")
+    meta["method_choice"] = choice.as_dict()
     try:
         frame = _execute(
             plan,
@@ -195,10 +217,13 @@ def sweep(
             executor=executor,
             progress=progress,
             desc=f"sweep {model.name}",
+            bar=notice,
         )
     finally:
         if cp is not None:
             cp.close()
+        if notice is not None:
+            notice.close()
     frame.attrs = {**meta, "wall_time_s": _time.perf_counter() - started}
     return frame
 
@@ -215,8 +240,12 @@ def _execute(
     executor: str,
     progress: bool,
     desc: str,
+    bar: Any = None,
 ) -> pd.DataFrame:
-    """Run the chunks not in ``done`` on the chosen executor; the table of every member."""
+    """Run the chunks not in ``done`` on the chosen executor; the table of every member.
+
+    ``bar`` is a progress bar already on screen (the compile notice), reused for the members.
+    """
     total = len(table)
     starts = range(0, total, chunk_size)
     values = table.to_numpy(dtype=float)
@@ -225,7 +254,10 @@ def _execute(
     from .executors import Progress, run_dask, run_processes, run_serial, run_threads
 
     done_members = total - sum(len(p[1]) for _, p in chunks)
-    bar = Progress(total, done_members, progress and bool(chunks), desc)
+    if bar is not None:
+        bar.restart(done_members, desc)
+    else:
+        bar = Progress(total, done_members, progress and bool(chunks), desc)
     threads = executor == "threads" or (executor == "auto" and plan.method == "numba")
     n_local = _default_workers() if workers is None else int(workers)
     if client is not None:
@@ -764,14 +796,57 @@ def _solve_scipy(plan: Plan, y0: np.ndarray, seg_P: np.ndarray) -> tuple[np.ndar
 # --------------------------------------------------------------------------- helpers
 
 
-def _choose_method(method: str, total: int) -> str:
-    from .compile_numba import numba_available
+def _choose_method(method: str, plan: Plan, total: int, workers: int) -> _Choice:
+    """The batched solver of a sweep: forced by ``method``, or chosen by expected cost."""
+    from .compile_numba import numba_available, numba_cached
 
     if method == "numba" and not numba_available():
         raise ImportError("method='numba' needs numba; install it with `pip install bonemodel[fast]`")
-    if method == "batch":
-        return "numba" if numba_available() and total >= NUMBA_MIN_MEMBERS else "numpy"
-    return method
+    if method != "batch":
+        compiles = method == "numba" and not numba_cached(plan.compiled)
+        return _Choice(method, f"method={method!r} given", compiles)
+    if not numba_available():
+        return _Choice("numpy", "numba is not installed (pip install bonemodel[fast])", False)
+    from .solvers.cost import choose_path
+
+    path = choose_path(
+        members=total,
+        n_states=plan.compiled.n_states,
+        span_days=plan.t_end - plan.t_start,
+        source_chars=len(plan.compiled.source),
+        workers=workers,
+        cached=numba_cached(plan.compiled),
+    )
+    return _Choice(path.method, path.reason, path.compiles, path.numpy_s, path.numba_s)
+
+
+@dataclass
+class _Choice:
+    """The solver a sweep runs, why, and what compiling cost (recorded in ``attrs``)."""
+
+    method: str
+    reason: str
+    compiles: bool
+    estimated_numpy_s: float | None = None
+    estimated_numba_s: float | None = None
+    compile_s: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "reason": self.reason,
+            "compiled_numba_here": self.compiles,
+            "numba_load_or_compile_s": round(self.compile_s, 3),
+            "estimated_numpy_s": self.estimated_numpy_s,
+            "estimated_numba_s": self.estimated_numba_s,
+        }
+
+
+def _compiling_notice(name: str, total: int) -> Any:
+    """A progress bar saying the model is being compiled (first use on this machine)."""
+    from .executors import Progress
+
+    return Progress(total, 0, True, f"sweep {name}: compiling the model (first use on this machine)...")
 
 
 def _default_workers() -> int:

@@ -36,9 +36,10 @@ from sympy.core.parameters import evaluate as sympy_evaluate
 
 from ..cache import private_folder, read_text, safe_name, write_text
 from ..compile import _BatchPrinter, _ScalarPrinter, _unpack, _var, compile_model
+from ..derivative import Differentiator, replace_all
 from ..model import TIME, Model
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # 2: derivatives by bonemodel.derivative (same values, new arrangement)
 _CACHE: dict[tuple[str, tuple[str, ...]], tuple[str, dict[str, Any]]] = {}
 
 
@@ -124,6 +125,8 @@ def generate_sensitivity_source(model: Model, names: list[str], *, exact: bool =
     rename[TIME] = sp.Symbol("t")
     n, m = len(states), len(chosen)
     rhs = model.resolved_rhs()
+    # one differentiator per symbol: subexpressions shared between equations are differentiated once
+    by = {v: Differentiator(v) for v in [*states, *chosen]}
 
     J, F, H, G = [], [], [], []
     for i, f in enumerate(rhs):
@@ -131,7 +134,7 @@ def generate_sensitivity_source(model: Model, names: list[str], *, exact: bool =
         dys = {}
         for k, s in enumerate(states):
             if s in present:
-                d = sp.diff(f, s)
+                d = by[s](f)
                 if d != 0:
                     dys[k] = d
                     J.append(((i, k), d))
@@ -145,7 +148,7 @@ def generate_sensitivity_source(model: Model, names: list[str], *, exact: bool =
                             H.append(((i, l, k), d2))
         for j, q in enumerate(chosen):
             if q in present:
-                d = sp.diff(f, q)
+                d = by[q](f)
                 if d != 0:
                     F.append(((i, j), d))
                     for l, s in enumerate(states if exact else ()):  # noqa: E741
@@ -158,7 +161,7 @@ def generate_sensitivity_source(model: Model, names: list[str], *, exact: bool =
         e = model.initial_expr(s)
         for j, q in enumerate(chosen):
             if q in e.free_symbols:
-                d = sp.diff(e, q)
+                d = by[q](e)
                 if d != 0:
                     Y0.append(((i, j), d))
     OY, OP = [], []
@@ -166,12 +169,12 @@ def generate_sensitivity_source(model: Model, names: list[str], *, exact: bool =
         e = model.resolve(o.expr)
         for k, s in enumerate(states):
             if s in e.free_symbols:
-                d = sp.diff(e, s)
+                d = by[s](e)
                 if d != 0:
                     OY.append(((i, k), d))
         for j, q in enumerate(chosen):
             if q in e.free_symbols:
-                d = sp.diff(e, q)
+                d = by[q](e)
                 if d != 0:
                     OP.append(((i, j), d))
 
@@ -205,7 +208,7 @@ def _arrays(name, arrays, printer, unpack_y, unpack_p, rename, batched) -> list[
     # arguments for redundant entries (factor_terms on every Max), which made a flagship model
     # with a few Max terms take minutes here; the expressions are already simplified.
     with sympy_evaluate(False):
-        exprs = [e.xreplace(rename) for _, _, entries in arrays for _, e in entries]
+        exprs = replace_all([e for _, _, entries in arrays for _, e in entries], rename)
     subs, reduced = _cse(exprs) if exprs else ([], [])
     for sym, e in subs:
         lines.append(f"    {sym} = {printer.doprint(e)}")

@@ -1,0 +1,137 @@
+"""Which batched solver a sweep should run: numpy now, or numba after compiling.
+
+numba's kernel integrates a member 5-10x faster than the numpy solver, but compiling it
+costs seconds to tens of seconds the first time a model is used on a machine (the flagship:
+about 30 s on 2 cores); afterwards it loads from the disk cache in a fraction of a second.
+:func:`choose_path` compares the expected wall time of both paths and takes the smaller:
+small sweeps, and sweeps on a model whose kernel is not compiled yet, run on numpy; large
+ones compile. The estimates are rough on purpose (the choice only needs the right side of a
+factor of several) and are recorded in the sweep's metadata.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Measured on the models shipped here (2-core machine, one worker), per member and per day
+# of simulated span, scaled with the model's size as n_states**1.5 (batched Jacobian and LU).
+NUMPY_S_PER_DAY = 1.0e-8
+NUMBA_S_PER_DAY = 1.2e-9
+# Compiling the numba kernel: a fixed part (the solver) and a part growing with the model's
+# generated code (type inference of the right-hand side and Jacobian dominates).
+COMPILE_FIXED_S = 3.0
+COMPILE_S_PER_SOURCE_CHAR = 1.8e-4
+LOAD_CACHED_S = 0.5  # loading cached machine code
+
+
+@dataclass(frozen=True)
+class PathChoice:
+    """The chosen batched solver and the estimates behind the choice.
+
+    Parameters
+    ----------
+    method
+        ``"numpy"`` or ``"numba"``.
+    reason
+        Why, in words (recorded in the sweep's metadata).
+    numpy_s
+        Expected wall time [s] of the sweep on numpy.
+    numba_s
+        Expected wall time [s] on numba, compilation or loading included.
+    compiles
+        Whether the numba path must first compile the model (not in the cache yet).
+    """
+
+    method: str
+    reason: str
+    numpy_s: float
+    numba_s: float
+    compiles: bool
+
+
+def member_cost(n_states: int, span_days: float, per_day: float) -> float:
+    """Expected time [s] to integrate one member.
+
+    Parameters
+    ----------
+    n_states
+        States of the model.
+    span_days
+        Simulated span [day].
+    per_day
+        Seconds per day of span of a one-state model (:data:`NUMPY_S_PER_DAY` or
+        :data:`NUMBA_S_PER_DAY`).
+
+    Returns
+    -------
+    float
+        Seconds per member.
+    """
+    return per_day * max(span_days, 1.0) * max(n_states, 1) ** 1.5
+
+
+def compile_cost(source_chars: int) -> float:
+    """Expected time [s] to compile a model's numba kernel from its size.
+
+    Parameters
+    ----------
+    source_chars
+        Length of the model's generated numpy source (:attr:`CompiledModel.source`).
+
+    Returns
+    -------
+    float
+        Seconds.
+    """
+    return COMPILE_FIXED_S + COMPILE_S_PER_SOURCE_CHAR * source_chars
+
+
+def choose_path(
+    *, members: int, n_states: int, span_days: float, source_chars: int, workers: int, cached: bool
+) -> PathChoice:
+    """Run a sweep on numpy or numba, whichever is expected to finish first.
+
+    Parameters
+    ----------
+    members
+        Members in the sweep (still to run).
+    n_states
+        States of the model.
+    span_days
+        Simulated span [day].
+    source_chars
+        Length of the model's generated numpy source.
+    workers
+        Local workers the chunks share.
+    cached
+        Whether the model's numba machine code is already compiled (in this process or on disk).
+
+    Returns
+    -------
+    PathChoice
+        The method and the estimates.
+
+    Examples
+    --------
+    >>> choose_path(members=100, n_states=40, span_days=3650, source_chars=140_000, workers=2, cached=False).method
+    'numpy'
+    >>> choose_path(members=100_000, n_states=40, span_days=3650, source_chars=140_000, workers=2, cached=False).method
+    'numba'
+    """
+    share = max(members, 0) / max(workers, 1)
+    numpy_s = share * member_cost(n_states, span_days, NUMPY_S_PER_DAY)
+    start = LOAD_CACHED_S if cached else compile_cost(source_chars)
+    numba_s = start + share * member_cost(n_states, span_days, NUMBA_S_PER_DAY)
+    if numba_s < numpy_s:
+        why = "numba machine code cached" if cached else "compiling pays for itself"
+        return PathChoice(
+            "numba", f"{why}: ~{numba_s:.1f} s vs ~{numpy_s:.1f} s on numpy", numpy_s, numba_s, not cached
+        )
+    why = "loading" if cached else "compiling"
+    return PathChoice(
+        "numpy",
+        f"numpy finishes before {why} numba would: ~{numpy_s:.1f} s vs ~{numba_s:.1f} s",
+        numpy_s,
+        numba_s,
+        False,
+    )
