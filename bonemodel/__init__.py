@@ -32,7 +32,7 @@ from .scenario import Scenario  # noqa: E402
 from .simulate import SteadyState, simulate, steady_state  # noqa: E402
 from .solution import Solution  # noqa: E402
 from .sweep import sweep  # noqa: E402
-from .trials import Patient  # noqa: E402
+from .trials import Patient, TrialResult, population, trial  # noqa: E402
 
 __all__ = [
     "BonemodelError",
@@ -45,6 +45,7 @@ __all__ = [
     "Observable",
     "Param",
     "Patient",
+    "TrialResult",
     "ParameterError",
     "ParameterFileError",
     "ParameterSet",
@@ -61,6 +62,7 @@ __all__ = [
     "list_models",
     "load_model",
     "load_parameters",
+    "population",
     "scenarios",
     "sensitivity",
     "simulate",
@@ -68,4 +70,5 @@ __all__ = [
     "sweep",
     "to_petab",
     "to_sbml",
+    "trial",
 ]

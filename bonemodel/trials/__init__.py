@@ -1,4 +1,4 @@
-"""Virtual patients and trials: the person (:class:`Patient`) and the fracture epidemiology they rest on."""
+"""Virtual patients, populations and trials, and the fracture epidemiology they rest on."""
 
 from .epidemiology import (
     RateFit,
@@ -11,9 +11,14 @@ from .epidemiology import (
     mortality_table,
 )
 from .patient import Patient
+from .population import population
+from .trial import TrialResult, trial
 
 __all__ = [
     "Patient",
+    "TrialResult",
+    "population",
+    "trial",
     "RateFit",
     "fracture_probability",
     "incidence",

@@ -75,8 +75,9 @@ class Patient:
     bmd_t_score_hip, bmd_t_score_spine
         Site T-scores [SD], each -6 to +4; override ``bmd_t_score`` for their site.
     crp_mg_l
-        Steady hs-CRP [mg/L] from low-grade inflammation, >= 0 (None: none beyond ageing's). Not with
-        an inflammatory condition, which sets its own CRP.
+        Steady hs-CRP [mg/L] from low-grade inflammation, >= 0 (None: none beyond ageing's; at or
+        below the flagship's healthy 1 mg/L: none either). Not with an inflammatory condition, which
+        sets its own CRP.
     conditions
         Names from :data:`CONDITIONS`.
     condition_years
@@ -228,7 +229,9 @@ def _schedule(patient: Patient, origin_age: float, days_before: float) -> Scenar
     onset = max(0.0, days_before - patient.condition_years * YEAR)
     for c in patient.conditions:
         sc = sc + CONDITIONS[c](onset)
-    if patient.crp_mg_l is not None:  # measured now, assumed raised as long as the conditions
+    # measured now, assumed raised as long as the conditions; at or below the flagship's healthy
+    # CRP (1 mg/L) it adds no inflammation (the model has nothing below its healthy adult)
+    if patient.crp_mg_l is not None and patient.crp_mg_l > S._healthy_crp():
         sc = sc + S.low_grade_inflammation(crp=patient.crp_mg_l, start_day=onset)
     if patient.calcium_mg_day is not None:
         sc = sc + S.dietary_calcium(patient.calcium_mg_day)
