@@ -124,12 +124,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--only", action="append", help="run only these example scripts (by name)")
     p.add_argument("--quick", action="store_true", help="smaller settings (for tests)")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="example scripts run at once, each in its own process (default: the cores; 1: one after another here)",
+    )
     p.set_defaults(handler=_reproduce)
 
     for module, adder in (
         ("cli_sweep", "add_sweep_command"),
         ("cli_sensitivity", "add_sensitivity_command"),
         ("interop._cli", "add_interop_commands"),
+        ("trials._cli", "add_trial_command"),
     ):
         if importlib.util.find_spec(f"bonemodel.{module}") is not None:
             getattr(importlib.import_module(f"bonemodel.{module}"), adder)(sub)
@@ -282,19 +289,24 @@ def _reproduce(args) -> int:
         names = [n for n in names if n in args.only]
     check_output_folder(args.out, "--out")
     args.out.mkdir(parents=True, exist_ok=True)
-    tables, failed = [], []
-    for name in names:
-        started = time.perf_counter()
-        module = importlib.import_module(f"bonemodel.examples.{name}")
-        try:
-            table = module.reproduce(args.out, quick=args.quick)
-        except Exception as exc:  # one broken figure must not hide the others
+    jobs = _jobs(args.jobs, len(names))
+    began = time.perf_counter()
+    results: dict[str, object] = {}
+    failed = []
+    for name, table, error, seconds in _run_examples(names, args.out, args.quick, jobs):
+        if error is not None:  # one broken figure must not hide the others
             failed.append(name)
-            print(f"[{name}] FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
+            print(f"[{name}] FAILED: {error}", file=sys.stderr)
             continue
         table.insert(0, "example", name)
-        tables.append(table)
-        print(f"[{name}] done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        results[name] = table
+        print(f"[{name}] done in {seconds:.1f} s", file=sys.stderr)
+    print(
+        f"[reproduce] {len(results)} of {len(names)} examples in {time.perf_counter() - began:.1f} s "
+        f"({jobs} at a time)",
+        file=sys.stderr,
+    )
+    tables = [results[n] for n in names if n in results]
     if tables:
         combined = pd.concat(tables, ignore_index=True)
         print(format_table(combined))
@@ -308,6 +320,49 @@ def _reproduce(args) -> int:
             return 1
         print(f"\nfigures and comparison.csv written to {args.out}/")
     return 1 if failed else 0
+
+
+def _jobs(requested: int | None, count: int) -> int:
+    """Example scripts to run at once: the request, else the cores; never more than the scripts."""
+    if requested is not None and requested < 1:
+        raise UsageError(f"--jobs must be >= 1, got {requested}")
+    if requested is None:
+        from .executors import default_workers
+
+        requested = default_workers()
+    return max(1, min(requested, count))
+
+
+def _run_example(name: str, out: Path, quick: bool):
+    """Run one example script: ``(name, table or None, error or None, seconds)``."""
+    started = time.perf_counter()
+    try:
+        module = importlib.import_module(f"bonemodel.examples.{name}")
+        table = module.reproduce(out, quick=quick)
+    except Exception as exc:
+        return name, None, f"{type(exc).__name__}: {exc}", time.perf_counter() - started
+    return name, table, None, time.perf_counter() - started
+
+
+def _run_examples(names: list[str], out: Path, quick: bool, jobs: int):
+    """Yield each example's result as it finishes: here one by one, or on ``jobs`` processes.
+
+    The processes share the disk cache, so a model compiled by one is loaded by the next.
+    """
+    if jobs <= 1:
+        for name in names:
+            yield _run_example(name, out, quick)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    # spawn: the workers import what they need, whatever state this process is in
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        # the sensitivity studies are the longest: started first, they end with the rest
+        ordered = sorted(names, key=lambda n: not n.startswith("sensitivity_"))
+        futures = [pool.submit(_run_example, name, out, quick) for name in ordered]
+        for future in as_completed(futures):
+            yield future.result()
 
 
 if __name__ == "__main__":  # pragma: no cover

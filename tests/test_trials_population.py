@@ -127,3 +127,56 @@ def test_trial_refuses_bad_input_before_running(change, words):
     kwargs.update(change)
     with pytest.raises(ScenarioError, match=words):
         bm.trial("inflammation", t_end=YEAR, **kwargs)
+
+
+TRIAL_FILE = """
+[population]
+n = 3
+seed = 1
+age = [62.0, 70.0]
+
+[trial]
+t_end_days = 365.25
+endpoints = ["bmd_hip_pct@365.25"]
+
+[arms.placebo]
+
+[arms.denosumab]
+scenarios = [{ name = "denosumab", dose_mg = 60.0 }]
+"""
+
+
+def test_trial_command_runs_a_file_and_writes_both_tables(tmp_path, capsys):
+    from bonemodel.cli import main
+
+    config = tmp_path / "trial.toml"
+    config.write_text(TRIAL_FILE)
+    assert main(["trial", str(config), "--out", str(tmp_path / "res")]) == 0
+    people = pd.read_csv(tmp_path / "res" / "trial_people.csv")
+    summary = pd.read_csv(tmp_path / "res" / "trial_summary.csv", index_col="arm")
+    assert len(people) == 6 and list(summary.index) == ["placebo", "denosumab"]
+    assert (
+        summary.loc["denosumab", "bmd_hip_pct@365.25 mean"]
+        > summary.loc["placebo", "bmd_hip_pct@365.25 mean"]
+    )
+    assert "hip HR" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        (TRIAL_FILE.replace('name = "denosumab"', 'name = "__import__"'), "unknown scenario"),
+        (TRIAL_FILE.replace("dose_mg", "dose"), "no argument 'dose'"),
+        (TRIAL_FILE.replace("n = 3", ""), "needs n"),
+        (TRIAL_FILE + "\n[extra]\n", "unknown section"),
+        ("x = [", "not valid TOML"),
+    ],
+)
+def test_trial_command_refuses_bad_files_in_one_line(tmp_path, capsys, text, words):
+    from bonemodel.cli import main
+
+    config = tmp_path / "trial.toml"
+    config.write_text(text)
+    assert main(["trial", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
