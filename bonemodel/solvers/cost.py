@@ -21,7 +21,9 @@ NUMBA_S_PER_DAY = 1.2e-9
 # generated code (type inference of the right-hand side and Jacobian dominates).
 COMPILE_FIXED_S = 3.0
 COMPILE_S_PER_SOURCE_CHAR = 1.8e-4
-LOAD_CACHED_S = 0.5  # loading cached machine code
+# Loading cached machine code: the flagship takes ~2.5 s, a classic model well under a second.
+LOAD_CACHED_FIXED_S = 0.3
+LOAD_CACHED_S_PER_SOURCE_CHAR = 1.6e-5
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,11 @@ def choose_path(
     """
     share = max(members, 0) / max(workers, 1)
     numpy_s = share * member_cost(n_states, span_days, NUMPY_S_PER_DAY)
-    start = LOAD_CACHED_S if cached else compile_cost(source_chars)
+    start = (
+        LOAD_CACHED_FIXED_S + LOAD_CACHED_S_PER_SOURCE_CHAR * source_chars
+        if cached
+        else compile_cost(source_chars)
+    )
     numba_s = start + share * member_cost(n_states, span_days, NUMBA_S_PER_DAY)
     if numba_s < numpy_s:
         why = "numba machine code cached" if cached else "compiling pays for itself"
