@@ -634,7 +634,7 @@ _OVERSHOOT = (
     "remodeling-space structure"
 )
 _PTH = (
-    "teriparatide moves the markers far less than in Neer 2001 (P1NP +20 % vs +80-130 % at 1 month, CTX +3 % "
+    "teriparatide moves the markers far less than in Neer 2001 (P1NP +20 % vs +80-130 % at 1 month, CTX +4 % "
     "vs +40-80 % at 6 months) while BMD rises more: every unit of formation activity builds volume at each "
     "compartment's turnover, so Neer's marker rises would give several times Neer's BMD gain and the fit "
     "compromises (g_A; K_A at its upper bound); P1NP is a whole-skeleton collagen signal with modeling-based "
@@ -690,7 +690,7 @@ DRUG_MISSES: dict[str, tuple[str, float]] = {
     "T7_ctx_6m": (_PTH, 55.0),
     "T7_spine": (_PTH, 5.0),
     "T7_hip": (_PTH, 12.0),
-    "T7_order": (_PTH + "; in month 1 CTX rises with P1NP (the catabolic arm answers every pulse)", 3.0),
+    "T7_order": (_PTH + "; in month 1 CTX rises with P1NP (the catabolic arm answers every pulse)", 4.0),
     "D3_romo_12m": (
         "romosozumab gains +7.4 points of spine BMD at 12 months (band 11-15.5) with sclerostin neutralisation "
         "saturated (EC50_romo 0.09 ug/mL, far below serum levels): the formation response to absent sclerostin is "
