@@ -59,7 +59,7 @@ def fresh_env(root: Path) -> dict[str, str]:
     """Environment with new, empty cache folders under ``root``."""
     env = dict(os.environ)
     for name in ("cache", "numba"):
-        (root / name).mkdir(mode=0o700, exist_ok=True)
+        (root / name).mkdir(mode=0o700, parents=True, exist_ok=True)
     env["BONEMODEL_CACHE"] = str(root / "cache")
     env["NUMBA_CACHE_DIR"] = str(root / "numba")
     return env
