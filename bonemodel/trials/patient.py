@@ -345,7 +345,16 @@ def start(
     return y, {"load_person": base * skel_ratio**n}
 
 
-def _match_density(model: Model, patient: Patient, y: dict, params: Mapping[str, float]) -> dict:
+def _match_density(
+    model: Model, patient: Patient, y: dict, params: Mapping[str, float]
+) -> tuple[dict[str, float], float]:
+    """Scale both compartments by one factor so that the mean of the given site T-scores is met.
+
+    Spine and hip share the same two compartments (50 % and 41 % trabecular), so matching two
+    discordant site T-scores exactly would need implausibly different trabecular and cortical
+    scalings: the mean is met, and each site keeps the ratio the history gave it. Returns the
+    scaled state and the factor (= the ratio of skeletal BMD after to before).
+    """
     from ..compile import compile_model
 
     compiled = compile_model(model)
@@ -353,40 +362,21 @@ def _match_density(model: Model, patient: Patient, y: dict, params: Mapping[str,
     vector = np.array([y[name] for name in compiled.state_names])
     raw = compiled.observables(0.0, vector[:, None], p[:, None])[:, 0]
     bmd = {site: float(raw[compiled.observable_names.index(f"bmd_{site}_rel")]) for site in ("spine", "hip")}
-    value = {name: float(params.get(name, model.parameters[name].value)) for name in model.parameters.names}
-    f = {site: value[f"f_{site}_trab"] for site in ("spine", "hip")}
-    # compartment BMD (mineral relative to the healthy adult's) from the two sites' mixes
-    mix = np.array([[f["spine"], 1 - f["spine"]], [f["hip"], 1 - f["hip"]]])
-    trab, cort = np.linalg.solve(mix, [bmd["spine"], bmd["hip"]])
-    del mix
-    # one factor for both compartments, matching the mean of the given T-scores: spine and hip
-    # share the same two compartments (50 % and 41 % trabecular), so an exact match of two
-    # discordant site T-scores would need implausibly different trabecular and cortical scalings
+    sd = {site: float(params.get(f"SD_pct_{site}", model.parameters[f"SD_pct_{site}"].value)) for site in bmd}
     given = [
         (site, t)
         for site, t in (("spine", patient.t_score_spine), ("hip", patient.t_score_hip))
         if t is not None
     ]
-    now = np.mean([(bmd[site] - 1.0) * 100.0 / value[f"SD_pct_{site}"] for site, _ in given])
-    want = np.mean([t for _, t in given])
-    mean_bmd = np.mean([bmd[site] for site, _ in given])
-    mean_sd = np.mean([value[f"SD_pct_{site}"] for site, _ in given])
-    k = (1.0 + (now + (want - now)) * mean_sd / 100.0) / mean_bmd if False else None
-    del k
-    target = np.mean([1.0 + t * value[f"SD_pct_{site}"] / 100.0 for site, t in given])
-    factor = target / mean_bmd
+    target = np.mean([1.0 + t * sd[site] / 100.0 for site, t in given])
+    factor = float(target / np.mean([bmd[site] for site, _ in given]))
     if not np.isfinite(factor) or factor <= 0.05:
         raise ScenarioError(
             f"the T-scores (hip {patient.t_score_hip}, spine {patient.t_score_spine}) leave no bone in the model"
         )
-    scale = np.array([factor, factor])
     out = dict(y)
-    for names, k in zip(SCALED.values(), scale):
+    for names in SCALED.values():
         for name in names:
             if name in out:
-                out[name] = out[name] * float(k)
-    f_skel = value["f_skel_trab"]
-    skel_ratio = (f_skel * scale[0] * trab + (1 - f_skel) * scale[1] * cort) / (
-        f_skel * trab + (1 - f_skel) * cort
-    )
-    return out, float(skel_ratio)
+                out[name] = out[name] * factor
+    return out, factor
