@@ -474,15 +474,25 @@ def run_chunk(plan: Plan, payload: tuple[int, np.ndarray]) -> pd.DataFrame:
     plan
         The sweep's plan.
     payload
-        ``(first member index, parameter values of the chunk's members)``.
+        ``(first member index, parameter values of the chunk's members)``, optionally followed by
+        the members' own initial states ``y0`` (n_states, B) in the states' units (None: each
+        member starts from ``compiled.initial`` of its parameters) and their own runtime vectors per
+        segment ``seg_P`` (S, m, B), as :func:`member_vectors` would give them (None: built from
+        the plan's scenario and the swept values). Members that differ in their start or in the
+        values their scenario sets (virtual patients) share a chunk this way; they still share the
+        plan's segment boundaries.
 
     Returns
     -------
     pandas.DataFrame
         One row per member.
     """
-    first, values = payload
-    values = np.asarray(values, dtype=float).reshape(-1, len(plan.columns))
+    first, values, *own = payload
+    y0 = own[0] if own else None
+    given_P = own[1] if len(own) > 1 else None
+    values = np.asarray(values, dtype=float)
+    # no swept columns (every value given per member): one empty row per member
+    values = values.reshape(-1, len(plan.columns)) if plan.columns else values.reshape(len(values), 0)
     B, d = values.shape
     status = np.array(["success"] * B, dtype=object)
     # One (members x columns) block in the frame's final layout: trajectory sweeps have
@@ -490,13 +500,20 @@ def run_chunk(plan: Plan, payload: tuple[int, np.ndarray]) -> pd.DataFrame:
     numbers = np.empty((B, d + len(plan.outputs)))
     numbers[:, :d] = values
     numbers[:, d:] = np.nan
-    P, seg_P, invalid = member_vectors(plan, values)
+    if given_P is None:
+        P, seg_P, invalid = member_vectors(plan, values)
+    else:
+        seg_P = np.asarray(given_P, dtype=float).reshape(len(plan.segments), len(plan.base), B)
+        P = seg_P[0]
+        invalid = _invalid_members(plan, [seg_P[k] for k in range(len(plan.segments))])
+    if y0 is not None:
+        y0 = np.asarray(y0, dtype=float).reshape(plan.compiled.n_states, B)
     for b, why in invalid.items():
         status[b] = f"failed: {why}"
     good = np.array([b not in invalid for b in range(B)], dtype=bool)
     if good.any():
         gi = np.nonzero(good)[0]
-        y, ok, msgs = _integrate(plan, P[:, gi], seg_P[:, :, gi])
+        y, ok, msgs = _integrate(plan, P[:, gi], seg_P[:, :, gi], None if y0 is None else y0[:, gi])
         lay = _layout(plan)
         obs = (
             observables(plan, y, seg_P[:, :, gi]) if lay.uses_obs else np.zeros((0, len(gi), plan.times.size))
@@ -613,10 +630,18 @@ def _gather_states(numbers: np.ndarray, d: int, gi: np.ndarray, B: int, y: np.nd
         numbers[np.ix_(gi, d + lay.at)] = block
 
 
-def _integrate(plan: Plan, P: np.ndarray, seg_P: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """States (n, B, K) at the plan's times, success flags and failure messages."""
+def _integrate(
+    plan: Plan, P: np.ndarray, seg_P: np.ndarray, y0: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """States (n, B, K) at the plan's times, success flags and failure messages.
+
+    ``y0`` (n, B): the members' own initial states (default: ``compiled.initial`` of ``P``).
+    """
     c = plan.compiled
-    y0 = initial_states(c, P)  # IEEE arithmetic: a zero denominator gives inf, not an exception
+    if y0 is None:
+        y0 = initial_states(c, P)  # IEEE arithmetic: a zero denominator gives inf, not an exception
+    else:
+        y0 = np.array(y0, dtype=float)  # a copy: the solvers must not write into the caller's states
     if plan.method == "scipy":
         y, ok, msgs = _solve_scipy(plan, y0, seg_P)
     else:
@@ -665,11 +690,9 @@ def member_vectors(plan: Plan, values: np.ndarray) -> tuple[np.ndarray, np.ndarr
         ``(base, per_segment, invalid)``: runtime vectors (m, B) and (S, m, B), and member index ->
         reason for members whose values are not acceptable.
     """
-    names = plan.compiled.runtime_names
     B = values.shape[0]
     P = np.repeat(plan.base[:, None], B, axis=1)
     P[plan.column_index] = values.T
-    invalid: dict[int, str] = {}
     seg_P = np.empty((len(plan.segments),) + P.shape)
     for k, (_, _, windows) in enumerate(plan.segments):
         Q = P.copy()
@@ -677,8 +700,14 @@ def member_vectors(plan: Plan, values: np.ndarray) -> tuple[np.ndarray, np.ndarr
             i = plan.compiled.index[w.target]
             Q[i] = P[i] * w.value if w.scale else w.value
         seg_P[k] = Q
-    for k in range(len(plan.segments) + 1):
-        Q = P if k == 0 else seg_P[k - 1]
+    return P, seg_P, _invalid_members(plan, [P, *seg_P])
+
+
+def _invalid_members(plan: Plan, vectors: Sequence[np.ndarray]) -> dict[int, str]:
+    """Members whose runtime vectors (each (m, B)) hold a value that is not allowed: ``{member: reason}``."""
+    names = plan.compiled.runtime_names
+    invalid: dict[int, str] = {}
+    for Q in vectors:
         bad = ~np.isfinite(Q) | (Q < plan.lower[:, None])
         for b in np.nonzero(bad.any(axis=0))[0]:
             if int(b) in invalid:
@@ -687,7 +716,7 @@ def member_vectors(plan: Plan, values: np.ndarray) -> tuple[np.ndarray, np.ndarr
             invalid[int(b)] = (
                 f"parameter '{names[i]}' = {Q[i, b]:g} is not allowed (must be finite and >= {plan.lower[i]:g})"
             )
-    return P, seg_P, invalid
+    return invalid
 
 
 def segment_of_times(plan: Plan) -> np.ndarray:
