@@ -139,15 +139,121 @@ def test_relative_risk_may_change_with_time():
     assert flat == pytest.approx(epi.fracture_probability(65.0, 10.0, "male", "major", rr=1.5), rel=1e-12)
 
 
+VERIFIED_SOURCES = {
+    "HMD",
+    "Kanis2000",
+    "Kanis2002",
+    "Kanis2008",
+    "Karampampa2015",
+    "Emaus2011",
+    "Polesie2013",
+}
+
+
 def test_data_file_marks_what_is_unverified():
+    kinds = set()
     for name, param in DATA.params.items():
         if name.startswith(("hip_", "major_")):
             assert param.source == "Kanis2001" and "unverified" in param.note, name
-        elif name.startswith(("death", "lifetime_", "frax_uk_")):
+            kinds.add("malmo")
+        elif name.startswith(("death", "lifetime_", "frax_uk_", "harstad_", "ostfold_")):
             assert "unverified" not in (param.note + param.where).lower(), name
-            assert param.source in {"HMD", "Kanis2000", "Kanis2002", "Kanis2008"}, name
+            assert param.source in VERIFIED_SOURCES, name
+            kinds.add(name.split("_")[0])
         elif name.startswith("bmd_gradient_"):
             assert param.source == "Johnell2005" and param.range[0] < param.value < param.range[1], name
+        else:
+            raise AssertionError(f"{name}: not a kind the test knows")
+    assert {"malmo", "harstad", "ostfold", "lifetime", "frax"} <= kinds
+
+
+def test_every_incidence_value_says_where_it_was_read():
+    for name, param in DATA.params.items():
+        if name.startswith(("hip_", "major_", "harstad_", "ostfold_")):
+            assert param.unit == "1/(1000 person-years)", name
+            assert len(param.where.strip()) > 10, name
+    checks = epi.published_incidence()
+    assert len(checks) == 12 and set(checks.sex) == set(epi.SEXES)
+    assert (checks["where"].str.len() > 10).all()
+    # the published 95 % CIs bracket their rates
+    with_ci = checks.dropna(subset=["ci_low"])
+    assert len(with_ci) == 8
+    assert ((with_ci.ci_low < with_ci.rate_per_1000py) & (with_ci.rate_per_1000py < with_ci.ci_high)).all()
+
+
+# The fitted Malmö incidence, averaged over a published broad band (weights: a stationary
+# population under the 1990-1994 Swedish life table), against Østfold's 95 % CI. Measured
+# misses, kept visible as strict xfails: the reconstruction lies above Østfold at 50-74 in both
+# sexes (2.65 vs 1.58-2.09 and 2.00-2.57 per 1,000 PY in women, 1.48 vs 1.00-1.41 and
+# 1.03-1.46 in men) and above set b at 75+ in women (25.0 vs 21.9-24.7).
+_OSTFOLD_MISSES = {
+    "ostfold_hip_female_50_74_a",
+    "ostfold_hip_female_50_74_b",
+    "ostfold_hip_male_50_74_a",
+    "ostfold_hip_male_50_74_b",
+    "ostfold_hip_female_75_plus_b",
+}
+_MISS_REASON = (
+    "the unverified Malmö reconstruction is above Østfold's rate (another registry, country and"
+    " period; the band mean assumes a stationary Swedish population, which weights the old end"
+    " of 50-74 more than a real one): to be settled once the Malmö table itself is read"
+)
+
+
+def _ostfold_cases():
+    checks = epi.published_incidence().dropna(subset=["ci_low"])
+    return [
+        pytest.param(
+            row,
+            id=row["name"],
+            marks=pytest.mark.xfail(strict=True, reason=_MISS_REASON)
+            if row["name"] in _OSTFOLD_MISSES
+            else (),
+        )
+        for _, row in checks.iterrows()
+    ]
+
+
+@pytest.mark.parametrize("row", _ostfold_cases())
+def test_fitted_band_incidence_lies_in_the_published_95_percent_ci(row):
+    ours = epi.band_incidence(row["sex"], row["site"], row["age_low"], row["age_high"])
+    assert row["ci_low"] <= ours <= row["ci_high"], (ours, row["ci_low"], row["ci_high"])
+
+
+def test_band_incidence_weights_ages_by_the_people_alive():
+    # a single-year band returns the fit at its middle; a wide band lies between its ends' rates
+    assert epi.band_incidence("female", "hip", 70.0, 70.02) == pytest.approx(
+        epi.incidence(70.01, "female", "hip"), rel=1e-3
+    )
+    wide = epi.band_incidence("male", "hip", 50.0, 75.0)
+    assert epi.incidence(50.0, "male", "hip") < wide < epi.incidence(75.0, "male", "hip")
+    # more deaths at old ages (1990-1994 vs 2010-2014) give the old end less weight
+    assert wide < epi.band_incidence("male", "hip", 50.0, 75.0, mortality_period="2010-2014")
+    with pytest.raises(ParameterError, match="age_high > age_low"):
+        epi.band_incidence("male", "hip", 75.0, 50.0)
+
+
+@pytest.mark.parametrize(
+    "sex",
+    [
+        pytest.param(
+            "female",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="measured 23.2 % against 18-20 %: the Malmö reconstruction is above the national"
+                " Swedish rates of 1995-2010, which fell about 1 % a year (Karampampa2015)",
+            ),
+        ),
+        "male",
+    ],
+)
+def test_lifetime_hip_risk_from_60_matches_the_swedish_population(sex):
+    """Karampampa2015: the whole Swedish population 1995-2010, period life tables; we use the
+    1990-1994 table, the nearest period (the recent one raises ours, see the Kanis2000 test)."""
+    low = DATA[f"lifetime_hip_{sex}_60_sweden_low"].value / 100.0
+    high = DATA[f"lifetime_hip_{sex}_60_sweden_high"].value / 100.0
+    ours = epi.fracture_probability(60.0, 40.0, sex, "hip")
+    assert low <= ours <= high, ours
 
 
 @pytest.mark.parametrize(

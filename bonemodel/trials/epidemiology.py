@@ -49,6 +49,8 @@ __all__ = [
     "incidence",
     "mortality",
     "fracture_probability",
+    "published_incidence",
+    "band_incidence",
 ]
 
 DATA_FILE = "fracture_epidemiology"
@@ -67,6 +69,9 @@ _OPEN_BAND_WIDTH = 5.0  # [year] an open band (90+) is placed at its first five 
 _STEP = 0.02  # [year] integration step of fracture_probability (error < 1e-5 absolute)
 _INCIDENCE = re.compile(r"(hip|major)_(female|male)_(\d+)_(\d+|plus)")
 _DEATH = re.compile(r"death(1990|2010)_(female|male)_(\d+)_(\d+)")
+_CHECK = re.compile(r"(harstad|ostfold)_(hip)_(female|male)_(\d+)_(\d+|plus)(?:_([ab]))?")
+_REGIONS = {"harstad": "Harstad, Norway (1994-2008)", "ostfold": "Østfold, Norway"}
+_OLDEST = 100.0  # [year] upper end of an open band when averaging over it (the life table's last band starts at 100)
 
 RR = float | Callable[[np.ndarray], Any]
 
@@ -389,6 +394,106 @@ def fracture_probability(
         return float(-np.expm1(-cumulative[-1]))
     density = fracture * np.exp(-cumulative)
     return float(np.clip(np.sum((density[1:] + density[:-1]) * dt / 2.0), 0.0, 1.0))
+
+
+# ----------------------------------------------------------------------------- published checks
+def published_incidence(sex: str | None = None):
+    """Verified registry incidence of hip fracture that checks the fits (never fitted to).
+
+    Read from open abstracts (``parameters/fracture_epidemiology.toml``, entries ``harstad_*`` and
+    ``ostfold_*``): Harstad, Northern Norway, 1994-2008 (Emaus 2011: the bands 50-54 and 90+, no
+    CI) and Østfold county, Norway (Polesie 2013: 50-74 and 75+ with 95 % CI, two period sets
+    ``a`` and ``b`` kept apart because the abstract labels its periods inconsistently).
+
+    Parameters
+    ----------
+    sex
+        ``"female"``, ``"male"`` or None (both).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per published value: ``name``, ``source``, ``region``, ``set``, ``sex``, ``site``,
+        ``age_low``, ``age_high`` (exclusive; ``inf`` for an open band), ``rate_per_1000py``,
+        ``ci_low``, ``ci_high`` (NaN without a CI) and ``where``.
+    """
+    import pandas as pd
+
+    wanted = None if sex is None else _sex(sex)
+    rows = []
+    for name, param in load_parameters(DATA_FILE).params.items():
+        match = _CHECK.fullmatch(name)
+        if not match:
+            continue
+        region, site, who, low, high, period_set = match.groups()
+        if wanted is not None and who != wanted:
+            continue
+        low_ci, high_ci = param.range if param.range is not None else (math.nan, math.nan)
+        rows.append(
+            {
+                "name": name,
+                "source": param.source,
+                "region": _REGIONS[region],
+                "set": period_set or "",
+                "sex": who,
+                "site": site,
+                "age_low": float(low),
+                "age_high": math.inf if high == "plus" else float(high) + 1.0,
+                "rate_per_1000py": param.value,
+                "ci_low": low_ci,
+                "ci_high": high_ci,
+                "where": param.where,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def band_incidence(
+    sex: str, site: str, age_low: float, age_high: float, *, mortality_period: str = PERIODS[0]
+) -> float:
+    """The fitted incidence averaged over an age band, weighted by the people alive at each age.
+
+    A registry's rate for a broad band (e.g. 50-74) is its fractures over its person-years, so
+    each age counts by the people living at it. Without the registry's own population, the
+    weights are the survivors of a stationary population under the life table
+    (``l(a) = exp(-int_50^a mu)``), an approximation: a population with more people at the young
+    end of the band has a lower band rate than this.
+
+    Parameters
+    ----------
+    sex
+        ``"female"`` or ``"male"``.
+    site
+        ``"hip"`` or ``"major"``.
+    age_low, age_high
+        The band [year], ``age_low`` >= 18; ``age_high`` exclusive, ``inf`` for an open band (then
+        averaged up to 100 years).
+    mortality_period
+        Life-table period of the weights, one of :data:`PERIODS`.
+
+    Returns
+    -------
+    float
+        Incidence [1/(1000 person-years)].
+
+    Raises
+    ------
+    ParameterError
+        For a band outside 18-100 or empty, an unknown sex, site or period.
+    """
+    low = _checks.real(age_low, "age_low [year]", ParameterError)
+    high = min(float(age_high), _OLDEST)
+    _age_in_range(low, "age_low")
+    if not high > low:
+        raise ParameterError(
+            f"the band must have age_high > age_low, got {low:g}-{age_high}; pass a band in years"
+        )
+    fx, death = incidence_fit(sex, site), mortality_fit(sex, period=mortality_period)
+    ages = np.linspace(low, high, int(math.ceil((high - low) / _STEP)) + 1)
+    mu = death(ages) / 1000.0
+    alive = np.exp(-np.concatenate([[0.0], np.cumsum((mu[1:] + mu[:-1]) * np.diff(ages) / 2.0)]))
+    weight = alive * np.gradient(ages)
+    return float(np.sum(fx(ages) * weight) / np.sum(weight))
 
 
 # ----------------------------------------------------------------------------- checks
