@@ -7,40 +7,41 @@ person and arm. :meth:`TrialResult.summary` gives, per arm and endpoint, the mea
 confidence interval of the mean, and for each fracture site the expected incidence per 1,000
 person-years (expected first fractures / person-years) with its hazard ratio against the first arm.
 
-This first version runs the people one after another through :func:`~bonemodel.simulate` (about
-0.3 s per person and arm): correct, and fine for trials of hundreds; the batched sweep engine,
-Parquet checkpoints and Dask are the next step for populations of millions.
+Two engines give the same rows (tested): ``method="batch"`` (default) runs every person in every
+arm on the batched sweep engine (:mod:`bonemodel.trials.batched`: histories integrated in batches,
+runs in chunks of people sharing their switch times, local processes or a Dask cluster, Parquet
+chunks streamed to ``out`` and resumable); ``method="simulate"`` runs them one after another
+through :func:`~bonemodel.simulate` (about 0.05 s per person and arm), the reference path.
 """
 
 from __future__ import annotations
 
-import math
+import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .. import _checks
 from ..errors import ScenarioError
 from ..model import Model
 from ..scenario import Scenario
-from .patient import YEAR, Patient
+from .patient import Patient
 from .risk import RISK_COLUMNS
 
 SITES = ("hip", "major")
 
 
-@dataclass
 class TrialResult:
     """A virtual trial's per-person results and how they were made.
 
     Parameters
     ----------
     frame
-        One row per person and arm: ``arm``, the covariates, one column per endpoint (in its
-        observable's unit), and ``fracture_prob_<site>`` at ``t_end`` (0 to 1).
+        One row per person and arm: ``arm``, ``person``, the covariates, one column per endpoint
+        (in its observable's unit), ``fracture_prob_<site>`` at ``t_end`` (0 to 1) and, from the
+        batched engine, ``status``. None when the rows were streamed to ``out``: they are read from
+        there when first asked for.
     arms
         Arm names, in the order given (the first is the reference of hazard ratios).
     endpoints
@@ -48,14 +49,40 @@ class TrialResult:
     t_end
         Follow-up [day].
     meta
-        How the trial was run (model, seconds, runs).
+        How the trial was run (model, seconds, runs, engine).
+    out
+        The results folder the rows were streamed to, if any.
     """
 
-    frame: pd.DataFrame
-    arms: list[str]
-    endpoints: list[str]
-    t_end: float
-    meta: dict[str, Any] = field(default_factory=dict)
+    def __init__(
+        self,
+        frame: pd.DataFrame | None,
+        arms: list[str],
+        endpoints: list[str],
+        t_end: float,
+        meta: dict[str, Any] | None = None,
+        *,
+        out: str | None = None,
+    ):
+        self._frame = frame
+        self.arms = list(arms)
+        self.endpoints = list(endpoints)
+        self.t_end = float(t_end)
+        self.meta = dict(meta or {})
+        self.out = out
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """One row per person and arm (read from ``out`` on first use when the rows were streamed)."""
+        if self._frame is None and self.out is not None:
+            from .streaming import load_rows
+
+            self._frame = load_rows(self.out, self.arms)
+        return self._frame
+
+    def __repr__(self) -> str:
+        where = f"out={self.out!r}" if self._frame is None else f"{len(self._frame)} rows"
+        return f"TrialResult(arms={self.arms}, endpoints={self.endpoints}, t_end={self.t_end:g}, {where})"
 
     def summary(self, *, responder: Mapping[str, float] | None = None) -> pd.DataFrame:
         """Per arm: mean, SD and 95 % CI of each endpoint; fracture incidence and hazard ratios.
@@ -69,49 +96,25 @@ class TrialResult:
         Returns
         -------
         pandas.DataFrame
-            Index ``arm``; columns ``<endpoint> mean``, ``sd``, ``ci_low``, ``ci_high`` (the
+            Index ``arm``; columns ``n`` (people with a result), ``failed`` (rows whose run failed,
+            left out), ``<endpoint> mean``, ``sd``, ``ci_low``, ``ci_high`` (the
             normal 95 % interval of the mean), ``<endpoint> responders`` where asked, and per
             site ``<site> fractures per 1000 PY`` with its Poisson 95 % interval on the expected
             count and ``<site> HR`` against the first arm.
         """
-        rows = {}
-        years = self.t_end / YEAR
-        for arm in self.arms:
-            part = self.frame[self.frame["arm"] == arm]
-            row: dict[str, float] = {"n": float(len(part))}
-            for e in self.endpoints:
-                values = part[e].to_numpy(dtype=float)
-                mean, sd = float(np.mean(values)), float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
-                half = 1.96 * sd / math.sqrt(len(values))
-                row.update(
-                    {
-                        f"{e} mean": mean,
-                        f"{e} sd": sd,
-                        f"{e} ci_low": mean - half,
-                        f"{e} ci_high": mean + half,
-                    }
-                )
-                if responder and e in responder:
-                    row[f"{e} responders"] = float(np.mean(values > responder[e]))
-            for site in SITES:
-                p = part[f"fracture_prob_{site}"].to_numpy(dtype=float)
-                events = float(p.sum())
-                # person-years at risk: a person leaves at a first fracture (about half-way on average)
-                person_years = float(np.sum(years * (1.0 - 0.5 * p)))
-                rate = 1000.0 * events / person_years
-                low, high = _poisson_interval(events)
-                row[f"{site} fractures per 1000 PY"] = rate
-                row[f"{site} ci_low"] = 1000.0 * low / person_years
-                row[f"{site} ci_high"] = 1000.0 * high / person_years
-            rows[arm] = row
-        table = pd.DataFrame(rows).T
-        table.index.name = "arm"
-        for site in SITES:
-            table[f"{site} HR"] = (
-                table[f"{site} fractures per 1000 PY"]
-                / table.loc[self.arms[0], f"{site} fractures per 1000 PY"]
-            )
-        return table
+        from .streaming import chunks_of
+        from .summary import summarize
+
+        if self._frame is None and self.out is not None:
+            # a chunk at a time: the memory of one chunk, whatever the number of people
+            wanted = ["arm", *self.endpoints, *(f"fracture_prob_{s}" for s in SITES), "status"]
+            frames = chunks_of(self.out, columns=wanted)
+        else:
+            frames = [self.frame]
+        return summarize(frames, self.arms, self.endpoints, self.t_end, responder=responder)
+
+
+METHODS = ("batch", "numba", "numpy", "simulate")
 
 
 def trial(
@@ -123,6 +126,14 @@ def trial(
     *,
     params: Mapping[str, float] | None = None,
     progress: bool = False,
+    workers: int | None = None,
+    client: Any = None,
+    out: str | None = None,
+    resume: bool = False,
+    method: str = "batch",
+    chunk_size: int | None = None,
+    rtol: float = 1e-6,
+    atol: float = 1e-10,
 ) -> TrialResult:
     """Run every person of ``population`` in every arm of a virtual trial.
 
@@ -142,7 +153,27 @@ def trial(
     params
         Parameter values [their units] for everyone.
     progress
-        Print one line per arm with its time.
+        Show progress (a bar with rate and ETA on the batched engine; a line per arm otherwise).
+    workers
+        Local worker processes of the batched engine (default: every core for trials of 1,000
+        members or more, else this process).
+    client
+        A ``dask.distributed.Client``: the chunks run on its cluster.
+    out
+        Results folder: every finished chunk of people is written there (Parquet, with the trial's
+        id and a checksum; see :mod:`bonemodel.trials.streaming`) and the result reads its rows from
+        there, so a trial of millions needs the memory of a few chunks.
+    resume
+        Continue the trial stored in ``out``, computing only its missing chunks.
+    method
+        ``"batch"`` (the batched engine on numba when installed, else numpy), ``"numba"`` or
+        ``"numpy"`` (forced), or ``"simulate"`` (one ``simulate`` run per person and arm: the
+        reference path; no ``workers``, ``client``, ``out`` or ``resume``).
+    chunk_size
+        People per chunk of the batched engine (default: up to 1,024 members, four chunks per
+        worker for small trials).
+    rtol, atol
+        Tolerances of the batched solver, met by each member on its own.
 
     Returns
     -------
@@ -152,22 +183,26 @@ def trial(
     Raises
     ------
     ScenarioError
-        Before anything runs: no arms, an arm whose scenario is not a Scenario, a population without
-        patients, an endpoint the model does not have or a time outside the follow-up.
+        Before anything runs: no arms, an arm whose scenario is not a Scenario or cannot be applied to
+        the model, a population without patients, an endpoint the model does not have or a time
+        outside the follow-up, an unknown method or an option the method does not take.
     """
     import time
 
     from ..models import load_model
-    from ..runtime import as_model
-    from ..simulate import simulate
+    from ..runtime import as_model, check_params
 
     model = load_model(model) if isinstance(model, str) else as_model(model)
     t_end = _checks.real(t_end, "trial t_end [day]", ScenarioError, low=0.0)
     if not t_end > 0:
         raise ScenarioError("trial t_end must be > 0 days")
+    if not isinstance(method, str) or method not in METHODS:
+        raise ScenarioError(f"unknown trial method {method!r}; choose one of {list(METHODS)}")
     if not isinstance(arms, Mapping) or not arms:
         raise ScenarioError("trial arms must be a non-empty mapping of arm name -> scenario (or None)")
     for name, sc in arms.items():
+        if not isinstance(name, str) or not name:
+            raise ScenarioError(f"trial arm names must be non-empty strings, got {name!r}")
         if sc is not None and not isinstance(sc, Scenario):
             raise ScenarioError(
                 f"trial arm {name!r} is not a Scenario (got {type(sc).__name__}); build it with bm.scenarios"
@@ -179,6 +214,116 @@ def trial(
     if not all(isinstance(p, Patient) for p in population["patient"]):
         raise ScenarioError("every entry of the population's 'patient' column must be a bonemodel.Patient")
     reads = [_parse_endpoint(model, e, t_end) for e in endpoints]
+    if len(set(endpoints)) != len(list(endpoints)):
+        raise ScenarioError(f"trial endpoints repeat a name: {list(endpoints)}")
+    params = check_params(model, params)
+    people = list(population["patient"])
+    _check_arms(model, arms, people[:1], params, t_end)
+    progress = _checks.flag(progress, "progress", ScenarioError)
+    resume = _checks.flag(resume, "resume", ScenarioError)
+    if workers is not None:
+        workers = _checks.count(workers, "workers", ScenarioError, low=1)
+    if chunk_size is not None:
+        chunk_size = _checks.count(chunk_size, "chunk_size", ScenarioError, low=1)
+    if method == "simulate":
+        given = [
+            k
+            for k, v in (("workers", workers), ("client", client), ("out", out), ("chunk_size", chunk_size))
+            if v is not None
+        ]
+        if given or resume:
+            raise ScenarioError(
+                f"trial method='simulate' runs people one by one in this process; it takes no "
+                f"{', '.join(given or ['resume'])} (use method='batch')"
+            )
+        return _trial_simulate(model, population, arms, t_end, list(endpoints), reads, params, progress)
+    if resume and out is None:
+        raise ScenarioError("resume=True needs out= (the folder of the trial to resume)")
+    if out is not None and not isinstance(out, (str, os.PathLike)):
+        raise ScenarioError(f"trial out must be a folder path, got {type(out).__name__}")
+    started = time.perf_counter()
+    from .batched import make_plan, run_batched
+
+    solver = _batch_solver(method)
+    covariates = [c for c in population.columns if c != "patient"]
+    plan = make_plan(
+        model, arms, t_end, list(endpoints), reads, params, covariates, rtol=rtol, atol=atol, method=solver
+    )
+    settings = {
+        "model": model.name,
+        "model_key": plan.integrator.compiled.key,
+        "arms": [
+            [a, sc.name, sorted(sc.overrides.items()), [vars(w) for w in sc.windows]] for a, sc in plan.arms
+        ],
+        "endpoints": list(endpoints),
+        "t_end": t_end,
+        "params": sorted(params.items()),
+        "rtol": float(rtol),
+        "atol": float(atol),
+        "method": solver,
+        "covariates": covariates,
+    }
+    frame, info = run_batched(
+        plan, people, population[covariates], settings,
+        workers=workers, client=client, out=out, resume=resume, progress=progress, chunk_size=chunk_size,
+    )  # fmt: skip
+    meta = {
+        "model": model.name,
+        "engine": f"batched rodas4 ({solver})",
+        "rtol": float(rtol),
+        "atol": float(atol),
+        "seconds": time.perf_counter() - started,
+        "runs": len(people) * len(arms),
+        **info,
+    }
+    return TrialResult(frame, list(arms), list(endpoints), t_end, meta, out=None if out is None else str(out))
+
+
+def _batch_solver(method: str) -> str:
+    from ..compile_numba import numba_available
+
+    if method == "numba" and not numba_available():
+        raise ImportError("method='numba' needs numba; install it with `pip install bonemodel[fast]`")
+    if method in ("numba", "numpy"):
+        return method
+    return "numba" if numba_available() else "numpy"
+
+
+def _check_arms(
+    model: Model, arms: Mapping[str, Scenario | None], people: list[Patient], params: dict, t_end: float
+) -> None:
+    """Every arm's scenario applies to the model, alone and on top of the first person's history."""
+    from ..compile import compile_model
+    from ..errors import BonemodelError
+    from ..runtime import prepare, resolve_scenario
+    from .patient import ongoing
+
+    compiled = compile_model(model)
+    for name, sc in arms.items():
+        try:
+            resolved = resolve_scenario(model, sc)
+            prepare(model, compiled, params=params, scenario=resolved, t_start=0.0, t_end=t_end)
+            for person in people:
+                prepare(
+                    model,
+                    compiled,
+                    params=params,
+                    scenario=ongoing(person) + resolved,
+                    t_start=0.0,
+                    t_end=t_end,
+                )
+        except BonemodelError as exc:
+            raise ScenarioError(
+                f"trial arm {name!r} cannot be applied to model {model.name!r}: {exc}"
+            ) from None
+
+
+def _trial_simulate(model, population, arms, t_end, endpoints, reads, params, progress) -> TrialResult:
+    """The reference engine: one ``simulate(patient=...)`` run per person and arm."""
+    import time
+
+    from ..simulate import simulate
+
     covariates = [c for c in population.columns if c != "patient"]
     rows, started, runs = [], time.perf_counter(), 0
     for arm, scenario in arms.items():
@@ -196,8 +341,8 @@ def trial(
             print(
                 f"[trial] arm {arm!r}: {len(population)} people in {time.perf_counter() - arm_started:.1f} s"
             )
-    meta = {"model": model.name, "seconds": time.perf_counter() - started, "runs": runs}
-    return TrialResult(pd.DataFrame(rows), list(arms), list(endpoints), t_end, meta)
+    meta = {"model": model.name, "engine": "simulate", "seconds": time.perf_counter() - started, "runs": runs}
+    return TrialResult(pd.DataFrame(rows), list(arms), endpoints, t_end, meta)
 
 
 def _parse_endpoint(model: Model, endpoint: str, t_end: float) -> tuple[str, float]:
