@@ -50,7 +50,7 @@ def model():
 @pytest.fixture(scope="module")
 def both(model):
     pop = _mixed()
-    batched = bm.trial(model, pop, ARMS, T_END, ENDPOINTS)
+    batched = bm.trial(model, pop, ARMS, T_END, ENDPOINTS, method="batch")
     reference = bm.trial(model, pop, ARMS, T_END, ENDPOINTS, method="simulate")
     return batched, reference
 
@@ -260,3 +260,15 @@ def test_batched_absolute_risk_is_that_of_one_run(model):
             )
             for name in RISK_COLUMNS:
                 np.testing.assert_allclose(batch[name][b], one[name], rtol=1e-12, atol=0)
+
+
+def test_auto_method_runs_small_trials_through_simulate(model):
+    pop = _mixed().iloc[:2]
+    small = bm.trial(model, pop, {"placebo": None}, YEAR, ["bmd_hip_pct@365.25"])
+    assert small.meta["method"] == "simulate"
+    batched = bm.trial(model, pop, {"placebo": None}, YEAR, ["bmd_hip_pct@365.25"], workers=1)
+    assert batched.meta["method"] == "batch"
+    assert (
+        np.abs(batched.frame["bmd_hip_pct@365.25"] - small.frame["bmd_hip_pct@365.25"]).max()
+        < BMD_TOLERANCE_PP
+    )
