@@ -52,6 +52,7 @@ __all__ = [
     "healthy",
     "low_grade_inflammation",
     "magnesium",
+    "male",
     "menopause",
     "metabolic_improvement",
     "metabolic_syndrome",
@@ -150,6 +151,21 @@ def menopause(start_day: float = 0.0, *, e2_post: float = 0.1) -> Scenario:
         None,
         f"menopause (E2 -> {e2_post:g}) {_when(start_day, None)}",
     )
+
+
+def male() -> Scenario:
+    """A man: no menopause, and bioavailable estradiol falling with age (the 'lifespan' module).
+
+    The model's healthy adult is a 30-year-old; from there a man's estradiol falls by
+    ``e2_decline_male`` per year of age (Khosla 1998), so his bone loss starts slowly and grows
+    with age. Combine with ``ageing()`` for the age-related inflammaging both sexes share.
+
+    Returns
+    -------
+    Scenario
+        Sets the model input ``male`` to 1 for the whole run.
+    """
+    return Scenario("male", {"male": 1.0}, description="a man: estradiol falls with age")
 
 
 def ageing(start_day: float = 0.0, *, inflammaging: float = 0.3) -> Scenario:
@@ -997,6 +1013,7 @@ REGISTRY: dict[str, Callable[[], Scenario]] = {
     "healthy": healthy,
     "menopause": menopause,
     "ageing": ageing,
+    "male": male,
     "rheumatoid_arthritis": rheumatoid_arthritis,
     "low_grade_inflammation": low_grade_inflammation,
     "metabolic_syndrome": metabolic_syndrome,

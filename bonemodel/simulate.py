@@ -482,11 +482,15 @@ class SteadyState:
     stable
         True when every eigenvalue has a negative real part.
     residual
-        Largest absolute right-hand side at ``values`` [state unit/day], neutral states included.
+        Largest absolute right-hand side at ``values`` [state unit/day], neutral states included,
+        clocks not.
     method
         How it was found: Newton from the guess, or integration followed by Newton.
     neutral
         States that appear in no right-hand side (e.g. bone volume); they keep their starting value.
+    clocks
+        States whose rate depends on no state (time itself, e.g. a person's age); they keep their
+        starting value, and the steady state is that of the other states at that moment.
     stability
         ``"stable"``, ``"unstable"``, or ``"marginal"`` (largest real part within round-off of zero,
         e.g. a centre).
@@ -499,10 +503,32 @@ class SteadyState:
     method: str
     neutral: list[str] = field(default_factory=list)
     stability: str = ""
+    clocks: list[str] = field(default_factory=list)
     """'stable', 'unstable', or 'marginal' (largest real part within round-off of zero, e.g. a centre)."""
 
     def __getitem__(self, name: str) -> float:
         return self.values[name]
+
+
+def clock_states(model: Model) -> list[str]:
+    """States whose rate depends on no state: clocks such as a person's age.
+
+    Parameters
+    ----------
+    model
+        The model.
+
+    Returns
+    -------
+    list of str
+        Names of the states with a nonzero right-hand side free of every state.
+    """
+    names = set(model.state_names)
+    return [
+        name
+        for name, rate in zip(model.state_names, model.resolved_rhs())
+        if rate != 0 and not ({str(x) for x in rate.free_symbols} & names)
+    ]
 
 
 def neutral_states(model: Model) -> list[str]:
@@ -534,7 +560,9 @@ def steady_state(
     Starts from ``guess`` (default: the model's initial state); if Newton fails or lands
     on a negative state, integrates for ``t_max`` days and polishes the end point.
     Neutral states (in no right-hand side, e.g. bone volume) keep their starting value;
-    their derivative is included in ``residual``.
+    their derivative is included in ``residual``. Clocks (a rate that depends on no state, such
+    as the flagship's ``age_years``) keep their starting value too: the steady state is that of
+    the other states at that age.
 
     Parameters
     ----------
@@ -582,12 +610,14 @@ def steady_state(
     p = compiled.vector(overrides)
     y = _initial_state(model, compiled, p, guess, what="guess")
     neutral = list(compiled.neutral)
-    if len(neutral) == compiled.n_states:
+    clocks = [c for c in clock_states(model) if c not in neutral]
+    if len(neutral) + len(clocks) == compiled.n_states:
         raise SimulationError(
-            f"every state of '{model.name}' is an accumulator (appears in no right-hand side): "
-            "it has no steady state to find"
+            f"every state of '{model.name}' is an accumulator (appears in no right-hand side) or a "
+            "clock (its rate depends on no state): it has no steady state to find"
         )
-    free = np.array([i for i, n in enumerate(compiled.state_names) if n not in neutral], dtype=int)
+    held = set(neutral) | set(clocks)
+    free = np.array([i for i, n in enumerate(compiled.state_names) if n not in held], dtype=int)
     # IEEE arithmetic where Python would raise (x/0 at a parameter of zero), as simulate uses
     rhs_ieee, jac_ieee = ieee_functions(compiled, p.tolist())
 
@@ -638,7 +668,10 @@ def steady_state(
     # not what a user means: let the dynamics pick the attracting state, if there is one.
     if not ok or (guess is None and free.size and unstable(x)):
         sol = simulate(model, t_max, params=overrides, y0=y, t_eval=[0.0, t_max], raise_on_failure=False)
-        x2, ok2 = solve(sol.y[:, -1])
+        end = sol.y[:, -1].copy()
+        clock_index = [compiled.state_names.index(c) for c in clocks]
+        end[clock_index] = y[clock_index]  # the steady state at the starting age, not t_max later
+        x2, ok2 = solve(end)
         if ok2 and (not ok or not unstable(x2)):
             x, ok, method = x2, True, "integration + newton"
         if not ok:
@@ -665,14 +698,16 @@ def steady_state(
             f"{undefined} is NaN (undefined for these parameter values, e.g. 0/0); check the parameters"
         )
     stability = classify(eig)
+    counted = [i for i, n in enumerate(compiled.state_names) if n not in clocks]
     return SteadyState(
         values=dict(zip(compiled.state_names, x.tolist())),
         eigenvalues=eig,
         stable=stability == "stable",
-        residual=float(np.max(np.abs(f))),
+        residual=float(np.max(np.abs(f[counted]))),
         method=method,
         neutral=neutral,
         stability=stability,
+        clocks=clocks,
     )
 
 
@@ -686,4 +721,4 @@ def classify(eigenvalues: np.ndarray, *, tol: float = 1e-9) -> str:
     return "stable" if lead < 0 else "unstable"
 
 
-__all__ = ["simulate", "steady_state", "SteadyState", "neutral_states"]
+__all__ = ["simulate", "steady_state", "SteadyState", "clock_states", "neutral_states"]

@@ -81,6 +81,40 @@ def test_steady_state_logistic_and_stability(logistic_model):
     assert ss.stable and ss.eigenvalues[0] == pytest.approx(-1.3, rel=1e-8)
 
 
+def test_steady_state_holds_a_clock_at_its_starting_value():
+    # N' = r (1 + s t_age) (K - N): a clock state t_age drives N; the steady state is N = K at any age
+    from bonemodel.model import Model, State, symbols
+    from bonemodel.parameters import parse_parameters
+
+    N, t_age, r, s, K = symbols("N t_age r s K")
+    table = {
+        name: {
+            "value": v,
+            "unit": "1",
+            "description": name,
+            "source": "assumed",
+            "note": "toy",
+            "range": [0.0, 10.0],
+        }
+        for name, v in (("r", 0.5), ("s", 0.1), ("K", 2.0))
+    }
+    model = Model(
+        "aged",
+        (State("N", 0.3), State("t_age", 40.0)),
+        parse_parameters({"meta": {"model": "aged"}, "parameters": table}),
+        {"N": r * (1 + s * t_age) * (K - N), "t_age": sp.Integer(1)},
+    )
+    from bonemodel.simulate import clock_states
+
+    assert clock_states(model) == ["t_age"]
+    ss = bm.steady_state(model)
+    assert ss.clocks == ["t_age"] and ss["t_age"] == 40.0
+    assert ss["N"] == pytest.approx(2.0, rel=1e-10)
+    # the eigenvalue is that of N at age 40: -r (1 + 40 s)
+    assert ss.eigenvalues.tolist() == pytest.approx([-0.5 * 5.0], rel=1e-8)
+    assert ss.residual < 1e-12
+
+
 def test_steady_state_keeps_neutral_accumulator(coupled_model):
     ss = bm.steady_state(coupled_model)
     assert ss.neutral == ["c"]

@@ -18,10 +18,14 @@ bone density:
 3. **Run.** What the history made persistent continues during the run (:func:`ongoing`), and the
    user's scenario is added on top. Every frame then carries an ``age`` column [yr].
 
-Assumptions (named, not yet calibrated; see docs/patients.md): peak bone mass at 30 and no bone
-accrual before it; menopause as the model's ``menopause()`` scenario; men are modelled without
-menopause and without the slower age-related decline that is still to come with the lifespan work,
-so their bone loss with age is underestimated.
+Sex: a woman's history has menopause (the model's ``menopause()`` scenario); a man's has none, and
+his bioavailable estradiol falls with age instead (``male()``, the flagship's 'lifespan' module,
+Khosla 1998), so he loses bone later and more slowly. The flagship's ``age_years`` state carries
+the person's age through history and run.
+
+Assumptions (named; see docs/patients.md): peak bone mass at 30 and no bone accrual before it (a
+patient younger than 30 starts as the healthy adult); inflammaging at the flagship's ``ageing()``
+level from 30 on; no ageing of the osteoblast lineage beyond what estradiol and inflammaging do.
 """
 
 from __future__ import annotations
@@ -222,6 +226,8 @@ def _schedule(patient: Patient, origin_age: float, days_before: float) -> Scenar
     """Inputs on a clock whose day 0 is ``origin_age``; conditions start ``condition_years``
     before the patient's age (not before day 0)."""
     sc = S.ageing()
+    if patient.sex == "male":
+        sc = sc + S.male()
     if patient.menopause_age is not None:
         # the model's menopause starts with the late transition, one year before the FMP
         start = max(0.0, (patient.menopause_age - 1.0 - origin_age) * YEAR)
@@ -335,6 +341,9 @@ def start(
     """
     params = dict(params or {})
     history_end = _history_end(model, patient, params, simulate)
+    if "age_years" in history_end:
+        # exact, also for a patient younger than the healthy adult (no history to live)
+        history_end["age_years"] = patient.age
     if patient.t_score_hip is None and patient.t_score_spine is None:
         return history_end, {}
     y, skel_ratio = _match_density(model, patient, history_end, params)

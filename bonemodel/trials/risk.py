@@ -23,10 +23,9 @@ age 65: hip 2.88 women / 2.94 men; major osteoporotic 1.38 / 1.41); dividing by
 exp((ln G)^2 / 2), the mean of G^-z over a standard-normal population, keeps the population's
 average hazard at lambda.
 
-Assumptions, named: the reference person stands for the age-average person (men's age-related
-bone loss is still underestimated by the model, so a man's deviation from it is overstated); the
-gradients do not change with age; major osteoporotic fracture follows hip and vertebral strength
-equally.
+Assumptions, named: the reference person stands for the age-average person (for men and women
+their hip BMD by age is checked against NHANES in ``examples/lifespan.py``); the gradients do not
+change with age; major osteoporotic fracture follows hip and vertebral strength equally.
 """
 
 from __future__ import annotations

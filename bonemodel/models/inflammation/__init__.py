@@ -10,6 +10,7 @@ subset can be switched on, in the canonical order below)::
     methotrexate  conventional DMARD: lowers RA activity       (needs cytokines)
     couplings   cytokines -> RANKL, OPG, osteoclasts, osteoblasts (needs cytokines)
     estrogen    menopause: RANKL, OPG, osteoclast lifespan, T-cell cytokines
+    lifespan    age; bioavailable estradiol falling with age in men   (needs estrogen)
     precursors  osteoclast-precursor pool (fills while RANKL is blocked)
     sites       trabecular/cortical compartments, spine/hip mixes, clinical time scales
     mineral     osteoid, primary/secondary mineralisation, calcium/vitamin D/magnesium, PTH (needs sites)
@@ -52,6 +53,7 @@ from . import (
     denosumab,
     estrogen,
     glucocorticoid,
+    lifespan,
     mechanical,
     metabolic,
     methotrexate,
@@ -72,6 +74,7 @@ MODULES = {
     "methotrexate": methotrexate,
     "couplings": couplings,
     "estrogen": estrogen,
+    "lifespan": lifespan,
     "precursors": precursors,
     "sites": sites,
     "mineral": mineral,

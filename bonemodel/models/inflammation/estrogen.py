@@ -1,8 +1,10 @@
 """Estrogen: menopause as a falling estradiol level acting on RANKL, OPG, osteoclast lifespan
 and T-cell cytokine production.
 
-    dE2/dt = k_E2 (E2_target - E2)           (E2 relative to premenopausal; the transition
-                                              smooths a step of the target over ~1-2 years)
+    dE2/dt = k_E2 (E2_drive - E2)            (E2 relative to premenopausal; the transition
+                                              smooths a step of the target over ~1-2 years;
+                                              E2_drive = E2_target, changed with age in men by
+                                              the 'lifespan' module)
     d = 1 - E2                               (estrogen deficiency)
     P_RANKL   <- P_RANKL (1 + e_RANKL d)
     P_OPG     <- P_OPG / (1 + e_OPG d)
@@ -59,8 +61,8 @@ def module(model: Model) -> Module:
             ),
         ),
         parameters=p,
-        expressions={"estrogen_deficiency": 1 - E2},
-        rhs={"E2": S("k_E2") * (S("E2_target") - E2)},
+        expressions={"estrogen_deficiency": 1 - E2, "E2_drive": S("E2_target")},
+        rhs={"E2": S("k_E2") * (S("E2_drive") - E2)},
         modify=modify,
         observables=(Observable("e2_rel", E2, "1", "Estradiol relative to premenopausal"),),
         citations=p.citations,
