@@ -272,3 +272,69 @@ def test_auto_method_runs_small_trials_through_simulate(model):
         np.abs(batched.frame["bmd_hip_pct@365.25"] - small.frame["bmd_hip_pct@365.25"]).max()
         < BMD_TOLERANCE_PP
     )
+
+
+CLI_FILE = """
+[population]
+n = 3
+seed = 1
+age = [62.0, 70.0]
+
+[trial]
+t_end_days = 365.25
+endpoints = ["bmd_hip_pct@365.25"]
+workers = 1
+
+[arms.placebo]
+"""
+
+
+def test_trial_command_streams_chunks_and_resumes(tmp_path, capsys):
+    from bonemodel.cli import main
+
+    config = tmp_path / "trial.toml"
+    config.write_text(CLI_FILE)
+    out = tmp_path / "res"
+    assert main(["trial", str(config), "--out", str(out)]) == 0
+    chunks = sorted((out / "trial_chunks" / "chunks").glob("chunk-*.parquet"))
+    assert len(chunks) == 1
+    first = pd.read_csv(out / "trial_people.csv")
+    assert len(first) == 3 and (first["status"] == "success").all()
+    # a second run into the same folder is refused unless it resumes; resuming computes nothing
+    assert main(["trial", str(config), "--out", str(out)]) == 2
+    assert "--resume" in capsys.readouterr().err
+    stamp = chunks[0].stat().st_mtime_ns
+    assert main(["trial", str(config), "--out", str(out), "--resume", "--workers", "1"]) == 0
+    assert chunks[0].stat().st_mtime_ns == stamp
+    pd.testing.assert_frame_equal(pd.read_csv(out / "trial_people.csv"), first)
+
+
+@pytest.mark.parametrize(
+    "text, args, words",
+    [
+        (CLI_FILE.replace("workers = 1", "workers = 0"), [], "workers must be"),
+        (CLI_FILE.replace("workers = 1", 'resume = "yes"'), [], "resume must be"),
+        (CLI_FILE, ["--resume"], "needs --out"),
+        (CLI_FILE, ["--workers", "0"], "--workers"),
+        (
+            CLI_FILE.replace(
+                "[arms.placebo]", '[arms.placebo]\nscenarios = [{ name = "denosumab", dose_mg = -1.0 }]'
+            ),
+            [],
+            "dose",
+        ),
+    ],
+)
+def test_trial_command_refuses_bad_settings_before_running(tmp_path, capsys, monkeypatch, text, args, words):
+    import bonemodel.trials.batched as batched
+    from bonemodel.cli import main
+
+    def never(*a, **k):
+        raise AssertionError("the trial ran")
+
+    monkeypatch.setattr(batched, "run_batched", never)
+    config = tmp_path / "trial.toml"
+    config.write_text(text)
+    assert main(["trial", str(config), *args]) == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err

@@ -13,6 +13,8 @@ The file is read as data (TOML), never evaluated. Scenarios are named functions 
     [trial]
     t_end_days = 1095.75
     endpoints = ["bmd_hip_pct@365.25", "bmd_spine_pct@1095.75"]
+    workers = 2                 # optional: local worker processes (default: every core for large trials)
+    resume = false              # optional: continue the trial stored in --out (also --resume)
 
     [arms.placebo]              # nothing added to each person's own history
 
@@ -20,7 +22,10 @@ The file is read as data (TOML), never evaluated. Scenarios are named functions 
     scenarios = [{ name = "denosumab", dose_mg = 60.0 }]
 
 It prints the summary and, with ``--out DIR``, writes ``trial_people.csv`` (one row per person and
-arm) and ``trial_summary.csv``.
+arm) and ``trial_summary.csv``; the people's rows are then streamed as they finish to Parquet chunks
+in ``DIR/trial_chunks`` (with the trial's id and checksums), so a trial cut short continues with
+``--resume`` and a trial of millions needs the memory of a few chunks. ``--workers N`` (or
+``workers`` in ``[trial]``) sets the local worker processes.
 """
 
 from __future__ import annotations
@@ -40,7 +45,9 @@ else:  # pragma: no cover
 
 SECTIONS = {"population", "trial", "arms", "model"}
 POPULATION_KEYS = {"n", "seed", "sex", "age", "conditions"}
-TRIAL_KEYS = {"t_end_days", "endpoints"}
+TRIAL_KEYS = {"t_end_days", "endpoints", "workers", "resume"}
+CHUNKS = "trial_chunks"
+"""Sub-folder of ``--out`` holding the trial's Parquet chunks."""
 
 
 def add_trial_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -63,7 +70,11 @@ def add_trial_command(subparsers: argparse._SubParsersAction) -> argparse.Argume
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("config", type=Path, help="the trial's TOML file")
-    p.add_argument("--out", type=Path, help="folder for trial_people.csv and trial_summary.csv")
+    p.add_argument(
+        "--out", type=Path, help="folder for trial_people.csv, trial_summary.csv and the Parquet chunks"
+    )
+    p.add_argument("--workers", type=_positive, help="local worker processes (default: every core)")
+    p.add_argument("--resume", action="store_true", help="continue the trial stored in --out")
     p.set_defaults(handler=run_trial_command)
     return p
 
@@ -86,8 +97,18 @@ def run_trial_command(args: argparse.Namespace) -> int:
     check_output_folder(args.out, "--out")
     config = read_config(args.config)
     trial_spec = config.get("trial", {})
+    workers = args.workers if getattr(args, "workers", None) is not None else trial_spec.get("workers")
+    resume = bool(getattr(args, "resume", False) or trial_spec.get("resume", False))
+    if resume and args.out is None:
+        raise UsageError("--resume (or resume = true) needs --out, the folder of the trial to continue")
     arms = {name: build_arm(name, spec) for name, spec in config["arms"].items()}
     population = bm.population(**config["population"])
+    chunks = None if args.out is None else args.out / CHUNKS
+    if chunks is not None and chunks.exists() and not resume:
+        raise UsageError(
+            f"--out {str(args.out)!r} already holds a trial ({CHUNKS}); add --resume to continue it, "
+            "or choose another folder"
+        )
     result = bm.trial(
         config.get("model", "inflammation"),
         population,
@@ -95,16 +116,38 @@ def run_trial_command(args: argparse.Namespace) -> int:
         trial_spec["t_end_days"],
         trial_spec.get("endpoints", []),
         progress=True,
+        workers=workers,
+        out=None if chunks is None else str(chunks),
+        resume=resume,
     )
     summary = result.summary()
     print(summary.T.to_string(float_format=lambda v: f"{v:.4g}"))
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
-        people = result.frame.drop(columns=[c for c in ("patient",) if c in result.frame])
-        write_whole(args.out / "trial_people.csv", lambda path: people.to_csv(path, index=False))
+        write_whole(args.out / "trial_people.csv", lambda path: _write_people(result, path))
         write_whole(args.out / "trial_summary.csv", lambda path: summary.to_csv(path))
         print(f"wrote {args.out / 'trial_people.csv'} and {args.out / 'trial_summary.csv'}")
     return 0
+
+
+def _write_people(result: Any, path: str) -> None:
+    """The people's rows as CSV, a chunk at a time when they were streamed to a folder."""
+    from .streaming import chunks_of
+
+    pieces = chunks_of(result.out) if result.out is not None else [result.frame]
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        for k, piece in enumerate(pieces):
+            piece.drop(columns=[c for c in ("patient",) if c in piece]).to_csv(f, index=False, header=k == 0)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return value
 
 
 def read_config(path: Path) -> dict[str, Any]:
@@ -144,6 +187,11 @@ def read_config(path: Path) -> dict[str, Any]:
         raise UsageError("trial file [population] needs n (the number of people)")
     if "t_end_days" not in data.get("trial", {}):
         raise UsageError("trial file [trial] needs t_end_days (the follow-up in days)")
+    workers = data.get("trial", {}).get("workers")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise UsageError(f"trial file [trial] workers must be a whole number >= 1, got {workers!r}")
+    if not isinstance(data.get("trial", {}).get("resume", False), bool):
+        raise UsageError("trial file [trial] resume must be true or false")
     if not isinstance(data.get("arms"), dict) or not data["arms"]:
         raise UsageError("trial file needs at least one arm: [arms.<name>]")
     population = data.get("population", {})
