@@ -85,8 +85,8 @@ def test_start_state_matches_the_t_scores(model):
     assert one["spine"] < one["hip"] < one["spine"] + 0.6
     two = t_scores(Patient(age=62.0, menopause_age=51.0, bmd_t_score_hip=-1.5, bmd_t_score_spine=-2.5))
     mean = (
-        (1 - 1.5 * sd["hip"] / 100 + 1 - 2.5 * sd["spine"] / 100) / 2
-    )  # the mean BMD of the two sites is met
+        1 - 1.5 * sd["hip"] / 100 + 1 - 2.5 * sd["spine"] / 100
+    ) / 2  # the mean BMD of the two sites is met
     got = (1 + two["hip"] * sd["hip"] / 100 + 1 + two["spine"] * sd["spine"] / 100) / 2
     assert got == pytest.approx(mean, rel=1e-9)
     p = Patient(age=62.0, menopause_age=51.0, bmd_t_score=-1.8)
@@ -132,3 +132,20 @@ def test_a_patient_needs_the_flagship_and_no_y0(model):
         bm.simulate(model, 100.0, patient=p, y0={"V_trab": 0.9})
     with pytest.raises(ScenarioError, match="Patient"):
         bm.simulate(model, 100.0, patient={"age": 60})
+
+
+def test_a_history_is_computed_once_for_people_who_share_it():
+    # people who differ only in T-score share a history; a change of parameter values does not
+    from bonemodel.trials import patient as P
+
+    model = bm.load_model("inflammation")
+    P._HISTORY_MEMO.clear()
+    a, _ = P.start(model, bm.Patient(age=61.0, bmd_t_score=-1.0))
+    b, _ = P.start(model, bm.Patient(age=61.0, bmd_t_score=-2.0))
+    assert len(P._HISTORY_MEMO) == 1
+    assert b["V_trab"] < a["V_trab"]
+    P.start(model, bm.Patient(age=61.0, bmd_t_score=-1.0), params={"e_RANKL": 0.5})
+    assert len(P._HISTORY_MEMO) == 2
+    fresh = P._history_end_uncached(model, bm.Patient(age=61.0), {}, None)
+    cached = P._history_end(model, bm.Patient(age=61.0), {}, None)
+    assert cached == fresh

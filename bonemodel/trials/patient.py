@@ -30,6 +30,7 @@ level from 30 on; no ageing of the osteoblast lineage beyond what estradiol and 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -281,10 +282,43 @@ def start_state(
     return start(model, patient, params=params, simulate=simulate)[0]
 
 
+_HISTORY_MEMO: OrderedDict[tuple, dict[str, float]] = OrderedDict()
+_HISTORY_MEMO_SIZE = 512
+"""History end states already computed in this process (people who differ only in their T-scores
+share a history): at most this many, least recently used dropped first."""
+
+
 def _history_end(
     model: Model, patient: Patient, params: Mapping[str, float], simulate: Callable | None
 ) -> dict:
-    """The state at the patient's age after the reference adult lived their history."""
+    """The state at the patient's age after the reference adult lived their history (memoised)."""
+    from ..compile import model_key
+
+    key = (
+        model_key(model),
+        tuple(sorted(model.parameters.values().items())),
+        tuple(sorted((k, float(v)) for k, v in params.items())),
+        patient.sex,
+        patient.age,
+        patient.menopause_age,
+        patient.conditions,
+        patient.crp_mg_l,
+        patient.condition_years,
+        patient.calcium_mg_day,
+    )
+    if key in _HISTORY_MEMO:
+        _HISTORY_MEMO.move_to_end(key)
+        return dict(_HISTORY_MEMO[key])
+    end = _history_end_uncached(model, patient, params, simulate)
+    _HISTORY_MEMO[key] = dict(end)
+    while len(_HISTORY_MEMO) > _HISTORY_MEMO_SIZE:
+        _HISTORY_MEMO.popitem(last=False)
+    return end
+
+
+def _history_end_uncached(
+    model: Model, patient: Patient, params: Mapping[str, float], simulate: Callable | None
+) -> dict:
     needed = {"V_trab", "V_cort", "E2"}
     if not needed <= set(model.state_names):
         raise ScenarioError(
