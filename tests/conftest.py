@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 
 import numpy as np
@@ -12,8 +13,31 @@ import sympy as sp
 from bonemodel.model import Input, Model, Observable, State, symbols
 from bonemodel.parameters import parse_parameters
 
-# Compiled-code cache of the test run: private to it, so tests never touch the user's cache.
-os.environ.setdefault("BONEMODEL_CACHE", tempfile.mkdtemp(prefix="bonemodel-test-cache-"))
+
+def _private_cache() -> tuple[str | None, int | None]:
+    """Give the test run its own compiled-code cache unless one is set; ``(folder, pid)`` if made here.
+
+    Tests never touch the user's cache. pytest-xdist workers inherit the variable from the
+    process that started them, so the whole run (controller and workers) shares one cache
+    and compiles each model once; only the process that made the folder removes it.
+    """
+    if "BONEMODEL_CACHE" in os.environ:  # the user's (or CI's) choice, kept as it is
+        return None, None
+    folder = tempfile.mkdtemp(prefix="bonemodel-test-cache-")
+    os.environ["BONEMODEL_CACHE"] = folder
+    return folder, os.getpid()
+
+
+_CACHE_MADE, _CACHE_OWNER = _private_cache()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the run's own cache folder at the very end, in the process that made it."""
+    if _CACHE_MADE is None or os.getpid() != _CACHE_OWNER:
+        return
+    if os.environ.get("BONEMODEL_CACHE") == _CACHE_MADE:
+        del os.environ["BONEMODEL_CACHE"]
+    shutil.rmtree(_CACHE_MADE, ignore_errors=True)
 
 
 def _params(model: str, **values: float):

@@ -7,7 +7,17 @@ import os
 
 import pytest
 
-OPTIONAL = ("libsbml", "roadrunner", "petab", "SALib", "numba", "dask.distributed", "pyarrow", "mkdocs")
+OPTIONAL = (
+    "libsbml",
+    "roadrunner",
+    "petab",
+    "SALib",
+    "numba",
+    "dask.distributed",
+    "pyarrow",
+    "mkdocs",
+    "xdist",
+)
 
 
 @pytest.mark.skipif(not os.environ.get("CI"), reason="outside CI a partial install may skip tests on purpose")

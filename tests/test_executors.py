@@ -23,9 +23,15 @@ def defined_in_a_script(frame):
 defined_in_a_script.__module__ = "__main__"  # as if the user's script had defined it
 
 
-def test_workers_start_without_the_main_module():
+def test_workers_start_without_the_main_module(monkeypatch, tmp_path):
+    import types
     from multiprocessing import spawn
 
+    # A user's script as __main__ (under pytest-xdist the test process's own __main__ has no file).
+    script = types.ModuleType("__main__")
+    script.__file__ = str(tmp_path / "script.py")
+    script.__spec__ = None
+    monkeypatch.setitem(sys.modules, "__main__", script)
     executors._install_main_filter()
     executors._install_main_filter()  # installed once; a second call changes nothing
     main_keys = {"init_main_from_path", "init_main_from_name"}
