@@ -338,3 +338,18 @@ def test_trial_command_refuses_bad_settings_before_running(tmp_path, capsys, mon
     assert main(["trial", str(config), *args]) == 2
     err = capsys.readouterr().err
     assert words in err and "Traceback" not in err
+
+
+def test_batched_trial_does_not_touch_simulates_history_memo(model, monkeypatch):
+    """Batched history ends are not simulate's: they must not be read from or put into its memo."""
+    import bonemodel.trials.patient as patient
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the batched engine went through patient.start / _history_end")
+
+    monkeypatch.setattr(patient, "_history_end", refuse)
+    monkeypatch.setattr(patient, "start", refuse)
+    result = bm.trial(
+        model, _mixed().iloc[:3], {"placebo": None}, YEAR, ["bmd_hip_pct@365.25"], method="batch"
+    )
+    assert (result.frame["status"] == "success").all()

@@ -21,6 +21,7 @@ A member that fails keeps its row, with NaN values and ``status`` saying why.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,8 @@ from .risk import RISK_COLUMNS, reference_risk
 from .risk_batch import absolute_risk_batch
 
 SITES = ("hip", "major")
+SCENARIO_BLOCK = 32
+"""People whose scenarios are built together (fewer than the CRP solutions kept in memory)."""
 RR = ("fracture_rr_hip", "fracture_rr_vertebral")
 """The model's relative risks that absolute risk is computed from."""
 
@@ -202,33 +205,46 @@ def run_chunk(
     patients = list(patients)
     model, compiled = plan.model, plan.integrator.compiled
     A, N = len(plan.arms), len(patients)
-    ends, why = history_end_states(model, plan.integrator, patients, plan.params)
-    starts = start_states(model, patients, ends, why, plan.params)
     columns = [*plan.endpoints, *(f"fracture_prob_{s}" for s in SITES)]
     values = np.full((N, A, len(columns)), np.nan)
     status = np.full((N, A), "success", dtype=object)
-    for i, s in enumerate(starts):
-        if isinstance(s, str):
-            status[i, :] = f"failed: {s}"
-    for a, (_, arm) in enumerate(plan.arms):
-        groups: dict[tuple, list[tuple[int, Any]]] = {}
-        for i, s in enumerate(starts):
+    groups: list[dict[tuple, list[tuple[int, Any]]]] = [{} for _ in range(A)]
+    spent = dict.fromkeys(("histories", "start states", "run set-up", "runs and risk"), 0.0)
+    # People in small blocks: building a person's scenarios solves for their CRP once, and the
+    # solved values are cached for a few dozen CRPs only; a block keeps them while it is used.
+    for s0 in range(0, N, SCENARIO_BLOCK):
+        block = patients[s0 : s0 + SCENARIO_BLOCK]
+        clock = time.perf_counter()
+        ends, why = history_end_states(model, plan.integrator, block, plan.params)
+        spent["histories"] += time.perf_counter() - clock
+        clock = time.perf_counter()
+        starts = start_states(model, block, ends, why, plan.params)
+        spent["start states"] += time.perf_counter() - clock
+        clock = time.perf_counter()
+        for k, s in enumerate(starts):
+            i = s0 + k
             if isinstance(s, str):
+                status[i, :] = f"failed: {s}"
                 continue
             y_start, person = s
-            try:
-                setup = prepare(
-                    model, compiled, params={**plan.params, **person}, scenario=ongoing(patients[i]) + arm,
-                    t_start=0.0, t_end=plan.t_end,
-                )  # fmt: skip
-            except Exception as exc:  # noqa: BLE001 - the person's row says why, the others run
-                status[i, a] = f"failed: {exc}"
-                continue
             y0 = np.array([y_start[n] for n in compiled.state_names])
-            key = tuple((float(x), float(y)) for x, y, _ in setup.segments)
-            groups.setdefault(key, []).append((i, (y0, np.stack([p for _, _, p in setup.segments]))))
-        for key, members in groups.items():
+            for a, (_, arm) in enumerate(plan.arms):
+                try:
+                    setup = prepare(
+                        model, compiled, params={**plan.params, **person},
+                        scenario=ongoing(patients[i]) + arm, t_start=0.0, t_end=plan.t_end,
+                    )  # fmt: skip
+                except Exception as exc:  # noqa: BLE001 - the person's row says why, the others run
+                    status[i, a] = f"failed: {exc}"
+                    continue
+                key = tuple((float(x), float(y)) for x, y, _ in setup.segments)
+                groups[a].setdefault(key, []).append((i, (y0, np.stack([p for _, _, p in setup.segments]))))
+        spent["run set-up"] += time.perf_counter() - clock
+    clock = time.perf_counter()
+    for a in range(A):
+        for key, members in groups[a].items():
             _run_group(plan, a, key, members, patients, values, status)
+    spent["runs and risk"] += time.perf_counter() - clock
     rows = np.arange(N)[:, None] * A + np.arange(A)[None, :]
     index = pd.Index((first * A + rows).ravel(), name="member")
     frame = pd.DataFrame(values.reshape(N * A, len(columns)), index=index, columns=columns)
@@ -237,6 +253,7 @@ def run_chunk(
     for j, c in enumerate(plan.covariates):
         frame.insert(2 + j, c, np.repeat(np.asarray(covariates[c]), A))
     frame["status"] = status.ravel().astype(str)
+    frame.attrs["seconds"] = spent  # where the time went (read by run_batched, not stored in chunks)
     return frame
 
 
@@ -400,8 +417,11 @@ def run_batched(
     else:
         stream, executor = run_processes(run_chunk, plan, chunks, n_workers), f"{n_workers} processes"
     frames: dict[int, pd.DataFrame] = {}
+    spent: dict[str, float] = {}
     try:
         for index, frame in stream:
+            for what, seconds in frame.attrs.pop("seconds", {}).items():
+                spent[what] = spent.get(what, 0.0) + seconds
             if cp is not None:
                 cp.write(index, frame)
             else:
@@ -411,7 +431,12 @@ def run_batched(
         bar.close()
         if cp is not None:
             cp.close()
-    info = {"chunks_run": len(chunks), "people_per_chunk": people, "executor": executor}
+    info = {
+        "chunks_run": len(chunks),
+        "people_per_chunk": people,
+        "executor": executor,
+        "chunk_seconds": spent,  # summed over chunks (and workers): where the work went
+    }
     if cp is not None:
         info["out"] = str(out)
         return None, info

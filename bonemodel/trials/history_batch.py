@@ -19,14 +19,14 @@ piece (checked: a model whose right-hand side reads ``t`` is refused):
    of the same sex and diet) are integrated once and read at every length they need.
 
 The start states are those of ``simulate`` up to the solvers' tolerances; they are then matched to
-the patient's T-scores by :func:`~bonemodel.trials.patient.start` itself.
+the patient's T-scores as :func:`~bonemodel.trials.patient.start` matches them
+(:func:`start_states`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -35,7 +35,7 @@ from ..errors import ScenarioError
 from ..model import Model
 from ..runtime import prepare
 from ..solvers.batch import initial_states, uses_time
-from .patient import Patient, history, start
+from .patient import Patient, history
 
 MAX_MEMBERS = 128
 """Members integrated together in one call (each read at its own end time)."""
@@ -249,20 +249,6 @@ def _calls(groups: list[list[int]], lengths: np.ndarray) -> list[list[tuple[list
     return calls
 
 
-class _HistoryEnd:
-    """Stands in for ``simulate`` inside :func:`~bonemodel.trials.patient.start`: the history's
-    end state is already known (integrated in a batch), so it is returned as the run's last row."""
-
-    def __init__(self, state: dict[str, float]):
-        self._state = state
-
-    def __call__(self, *args: Any, **kwargs: Any) -> _HistoryEnd:
-        return self
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        return np.array([self._state[name]])
-
-
 def start_states(
     model: Model,
     patients: Sequence[Patient],
@@ -272,8 +258,13 @@ def start_states(
 ) -> list[tuple[dict[str, float], dict[str, float]] | str]:
     """Each patient's start state and own parameter values, from their history's end state.
 
-    The density matching and the person's set point are those of
-    :func:`~bonemodel.trials.patient.start`, which is called with the batched end state.
+    What :func:`~bonemodel.trials.patient.start` does after the history, with the batched end
+    state: the density matched to the T-scores by the same function
+    (:func:`~bonemodel.trials.patient._match_density`) and the person's mechanostat set point
+    ``load_person = base x (skeletal BMD ratio)^n_strain``. ``start`` itself is not called: it
+    memoises history end states per process by the person's fields, and the batched ones must
+    neither be taken from nor put into ``simulate``'s memo. The tests compare every row with
+    ``simulate(patient=...)``, so a change to ``start`` that is not made here fails them.
 
     Parameters
     ----------
@@ -295,16 +286,26 @@ def start_states(
         the reason (a string) why there is none.
     """
     from ..compile import compile_model
+    from .patient import _match_density
 
     names = compile_model(model).state_names
+    own_load = "load_person" not in params and "load_person" in model.parameters.names
+    if own_load:
+        n_strain = float(params.get("n_strain", model.parameters["n_strain"].value))
+        base = float(model.parameters["load_person"].value)
     out: list[tuple[dict[str, float], dict[str, float]] | str] = []
     for i, patient in enumerate(patients):
         if why[i]:
             out.append(why[i])
             continue
-        end = _HistoryEnd(dict(zip(names, ends[:, i].tolist())))
+        end = dict(zip(names, ends[:, i].tolist()))
+        if patient.t_score_hip is None and patient.t_score_spine is None:
+            out.append((end, {}))
+            continue
         try:
-            out.append(start(model, patient, params=params, simulate=end))
+            y, ratio = _match_density(model, patient, end, params)
         except ScenarioError as exc:
             out.append(str(exc))
+            continue
+        out.append((y, {"load_person": base * ratio**n_strain} if own_load else {}))
     return out
