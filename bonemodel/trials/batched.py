@@ -61,7 +61,9 @@ class TrialPlan:
     params
         Parameter values [their units] for everyone.
     endpoints
-        The endpoints as given, and ``reads``: ``(name, day)`` of each.
+        The endpoints as given.
+    reads
+        ``(name, day)`` of each endpoint.
     grid
         The run's output times [day]: monthly and ``t_end``, as ``simulate(patient=...)``.
     names

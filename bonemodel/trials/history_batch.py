@@ -68,7 +68,24 @@ class Integrator:
     numba_key: str = ""
 
     def solve(self, P: np.ndarray, y0: np.ndarray, span: float, times: np.ndarray) -> np.ndarray:
-        """States (n, B, K) at ``times`` of members starting at ``y0`` with runtime vectors ``P``."""
+        """States at ``times`` of members starting at ``y0`` with constant runtime vectors ``P``.
+
+        Parameters
+        ----------
+        P
+            Runtime vectors (m, B).
+        y0
+            Start states (n, B) at day 0.
+        span
+            Days [day] to integrate.
+        times
+            Increasing output times [day] in ``(0, span]``.
+
+        Returns
+        -------
+        numpy.ndarray
+            States (n, B, K) in their units (NaN after a member's failure).
+        """
         segments = [(0.0, float(span), P)]
         if self.method == "numba":
             from ..solvers.batch_numba import solve_batch_numba
