@@ -353,3 +353,39 @@ def test_batched_trial_does_not_touch_simulates_history_memo(model, monkeypatch)
         model, _mixed().iloc[:3], {"placebo": None}, YEAR, ["bmd_hip_pct@365.25"], method="batch"
     )
     assert (result.frame["status"] == "success").all()
+
+
+def test_a_failed_history_keeps_its_row_and_is_left_out_of_the_summary(model, monkeypatch):
+    from bonemodel.trials import history_batch as hb
+
+    solve = hb.Integrator.solve
+
+    def second_member_fails(self, P, y0, span, times):
+        y = solve(self, P, y0, span, times)
+        if P.shape[1] > 1:
+            y[:, 1, :] = np.nan
+        return y
+
+    monkeypatch.setattr(hb.Integrator, "solve", second_member_fails)
+    people = [Patient(age=60.0, menopause_age=50.0), Patient(age=62.0, menopause_age=52.0)]
+    pop = pd.DataFrame({"patient": people})
+    result = bm.trial(model, pop, {"placebo": None}, YEAR, ["bmd_hip_pct@365.25"], method="batch")
+    frame = result.frame
+    assert frame["status"].iloc[0] == "success" and frame["status"].iloc[1].startswith(
+        "failed: history piece"
+    )
+    assert np.isnan(frame["bmd_hip_pct@365.25"].iloc[1]) and np.isfinite(frame["bmd_hip_pct@365.25"].iloc[0])
+    table = result.summary()
+    assert table.loc["placebo", "n"] == 1 and table.loc["placebo", "failed"] == 1
+    assert table.loc["placebo", "bmd_hip_pct@365.25 mean"] == frame["bmd_hip_pct@365.25"].iloc[0]
+
+
+def test_numpy_engine_gives_the_rows_of_the_numba_engine(model):
+    pytest.importorskip("numba")
+    pop = _mixed().iloc[[0, 4]]
+    args = (model, pop, {"placebo": None}, YEAR, ["bmd_hip_pct@365.25", "fracture_prob_hip@365.25"])
+    on_numpy = bm.trial(*args, method="numpy").frame
+    on_numba = bm.trial(*args, method="numba").frame
+    assert np.abs(on_numpy["bmd_hip_pct@365.25"] - on_numba["bmd_hip_pct@365.25"]).max() < BMD_TOLERANCE_PP
+    ratio = on_numpy["fracture_prob_hip@365.25"] / on_numba["fracture_prob_hip@365.25"]
+    assert np.abs(ratio - 1.0).max() < PROB_TOLERANCE_REL
