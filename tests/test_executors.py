@@ -162,3 +162,37 @@ def test_a_worker_that_dies_stops_the_sweep_with_a_clear_error():
 
     with pytest.raises(SimulationError, match="worker process of the sweep stopped abruptly"):
         list(executors.run_processes(exit_abruptly, None, [(0, 1), (1, 2)], workers=1))
+
+
+def _concurrency_probe(plan, payload):
+    """Count the chunks running at once; give the others time to start."""
+    with plan["lock"]:
+        plan["now"] += 1
+        plan["most"] = max(plan["most"], plan["now"])
+    time.sleep(0.2)
+    with plan["lock"]:
+        plan["now"] -= 1
+    return payload
+
+
+def _most_at_once(workers: int) -> int:
+    import threading
+
+    plan = {"lock": threading.Lock(), "now": 0, "most": 0}
+    chunks = [(i, i) for i in range(12)]
+    assert dict(executors.run_threads(_concurrency_probe, plan, chunks, workers)) == {i: i for i in range(12)}
+    return plan["most"]
+
+
+def test_a_threaded_sweep_on_every_core_runs_one_thread_more_than_cores(monkeypatch):
+    # while one thread holds the GIL between solver calls, the others keep every core busy
+    monkeypatch.setattr(executors, "default_workers", lambda: 2)
+    assert executors.thread_count(2) == 3
+    assert _most_at_once(2) == 3
+
+
+def test_a_threaded_sweep_on_fewer_workers_than_cores_never_takes_more(monkeypatch):
+    monkeypatch.setattr(executors, "default_workers", lambda: 4)
+    assert executors.thread_count(2) == 2
+    assert _most_at_once(2) == 2
+    assert executors.thread_count(1) == 1
