@@ -206,6 +206,8 @@ def test_sweep_chunk_takes_members_own_start_states(model):
         ({"method": "simulate", "out": "somewhere"}, "takes no out"),
         ({"resume": True}, "needs out="),
         ({"workers": 0}, "workers"),
+        ({"population": pd.DataFrame({"patient": [Patient(age=60.0)], "arm": ["x"]})}, "result columns"),
+        ({"population": pd.DataFrame({"patient": []})}, "no people"),
     ],
 )
 def test_batched_trial_refuses_bad_input_before_running(change, words, monkeypatch):

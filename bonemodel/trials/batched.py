@@ -395,7 +395,8 @@ def run_batched(
         from ..checkpoint import Checkpoint
 
         cp = Checkpoint(out)
-        design = covariates.copy()
+        design = covariates.reset_index(drop=True)
+        design.insert(0, "person", np.arange(N))
         for c in design.columns:
             if design[c].dtype == object:
                 design[c] = design[c].astype(str)

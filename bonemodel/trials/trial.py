@@ -220,9 +220,15 @@ def trial(
         raise ScenarioError(
             "trial population must be a DataFrame with a 'patient' column (see bm.population)"
         )
+    if len(population) == 0:
+        raise ScenarioError("trial population has no people (see bm.population)")
     if not all(isinstance(p, Patient) for p in population["patient"]):
         raise ScenarioError("every entry of the population's 'patient' column must be a bonemodel.Patient")
     reads = [_parse_endpoint(model, e, t_end) for e in endpoints]
+    taken = {"arm", "person", "status", *endpoints, *(f"fracture_prob_{s}" for s in SITES)}
+    clash = sorted(taken & {str(c) for c in population.columns})
+    if clash:
+        raise ScenarioError(f"trial population columns {clash} are names of result columns; rename them")
     if len(set(endpoints)) != len(list(endpoints)):
         raise ScenarioError(f"trial endpoints repeat a name: {list(endpoints)}")
     params = check_params(model, params)
