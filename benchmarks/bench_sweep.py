@@ -17,7 +17,13 @@ ratio to the libroadrunner loop. The machine may be shared: the load average is 
 and single-process paths also report CPU-time rates. Then the flagship ``inflammation``
 model, 10,000 members over 10 years on all cores, if that model is present.
 
-Usage: ``python benchmarks/bench_sweep.py [--n 1000] [--big 50000] [--ref 1000]``
+The multi-core speed-up is measured on the big sweep, 1 worker and all cores alternated
+``--repeat`` times (the machine's other work comes and goes): it prints each ratio, their
+median and the load average around each pair. A sweep that uses every core runs one thread
+more than cores (:func:`bonemodel.executors.thread_count`); ``--threads-per-core`` measures
+the former one thread per core alongside, for comparison.
+
+Usage: ``python benchmarks/bench_sweep.py [--n 1000] [--big 50000] [--ref 1000] [--repeat 5]``
 """
 
 from __future__ import annotations
@@ -134,6 +140,14 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1000, help="members of the sweep (default 1000)")
     ap.add_argument("--big", type=int, default=50000, help="members of the multi-core scaling sweep")
     ap.add_argument("--ref", type=int, default=None, help="members checked against Radau (default: all)")
+    ap.add_argument(
+        "--repeat", type=int, default=5, help="alternated 1-worker / all-core pairs of the big sweep"
+    )
+    ap.add_argument(
+        "--threads-per-core",
+        action="store_true",
+        help="also time the big sweep with one thread per core (no extra thread)",
+    )
     args = ap.parse_args()
     if "lemaire2004" not in bm.list_models():
         print("lemaire2004 is not available; nothing to benchmark")
@@ -255,14 +269,7 @@ def main() -> None:
 
     # Scaling: a big sweep on 1 core and on all cores
     big = make_design(model, {p: None for p in PARAMS}, n=args.big, seed=1)
-    scale = {}
-    for k in (1, cores):
-        s = clock()
-        sweep(model, big, t_end=T_END, outputs=scalar_outputs, workers=k, progress=False, method="numba")
-        w, c = since(s)
-        scale[k] = w
-        record(f"(c/d) big sweep, numba, {k} thread(s)", args.big, w, c if k == 1 else 0, float("nan"))
-    print(f"    multi-core speed-up on the big sweep: {scale[1] / scale[cores]:.2f}x with {cores} threads")
+    scaling(model, big, scalar_outputs, cores, args.repeat, args.threads_per_core, record)
 
     # (e) libroadrunner on the BioModels SBML
     rr_scalar = rr_daily = None
@@ -344,6 +351,47 @@ def main() -> None:
 
     flagship()
     print(f"\nload average at end: {os.getloadavg()[0]:.2f}")
+
+
+def scaling(model, big, outputs, cores, repeat, per_core, record) -> None:
+    """The big sweep on 1 worker and on all cores, alternated ``repeat`` times; ratios and their median."""
+    from bonemodel import executors
+
+    def timed(workers):
+        s = clock()
+        sweep(model, big, t_end=T_END, outputs=outputs, workers=workers, progress=False, method="numba")
+        return since(s)
+
+    threads = executors.thread_count(cores)
+    pairs, plain = [], []
+    for r in range(max(1, repeat)):
+        load = os.getloadavg()[0]
+        one = timed(1)
+        many = timed(cores)[0]
+        pairs.append((one, many))
+        line = f"    pair {r + 1}: 1 worker {one[0]:.3f} s, {cores} workers ({threads} threads) {many:.3f} s: {one[0] / many:.2f}x"
+        if per_core and cores > 1:
+            count, executors.thread_count = executors.thread_count, lambda workers: workers
+            try:
+                flat = timed(cores)[0]
+            finally:
+                executors.thread_count = count
+            plain.append(one[0] / flat)
+            line += f"; one thread per core {flat:.3f} s: {one[0] / flat:.2f}x"
+        print(f"{line} (load {load:.2f} -> {os.getloadavg()[0]:.2f})", flush=True)
+    (one_wall, one_cpu), many = min(pairs, key=lambda p: p[0][0])  # the pair least disturbed
+    record("(c/d) big sweep, numba, 1 worker (best pair)", len(big), one_wall, one_cpu, float("nan"))
+    record(f"(c/d) big sweep, numba, {cores} workers (best pair)", len(big), many, 0, float("nan"))
+    ratios = [one[0] / many for one, many in pairs]
+    summary = (
+        f"    multi-core speed-up on the big sweep: median {np.median(ratios):.2f}x with {cores} workers"
+    )
+    summary += (
+        f" ({threads} threads) over {len(ratios)} pairs (min {min(ratios):.2f}x, max {max(ratios):.2f}x)"
+    )
+    if plain:
+        summary += f"; one thread per core: median {np.median(plain):.2f}x"
+    print(summary)
 
 
 def flagship() -> None:

@@ -35,9 +35,9 @@ Python stands idle, and the threads tend to fall into step (both in Python, then
 the solver). A sweep that uses every core therefore runs one thread more than there are
 cores: while one thread holds the GIL the others keep the cores busy in the solver. On the
 big Lemaire sweep (50,000 members, 2 cores) this took the median speed-up over one worker
-from 1.76x to 1.88x (24 runs each, alternated; at or above 1.8x in 23 of 24 runs instead of
-9). A sweep given fewer workers than cores keeps one thread per worker, so it never uses
-more cores than asked.
+from 1.82x to 1.88x, and the runs at or above 1.8x from 12 to 22 of 23 (alternated runs on an
+otherwise idle machine). A sweep given fewer workers than cores keeps one thread per worker,
+so it never uses more cores than asked.
 
 A worker must not outlive the sweep that started it: if the parent is killed
 (SIGKILL, out of memory), the workers would otherwise wait for work forever, each holding
