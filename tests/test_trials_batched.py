@@ -36,6 +36,8 @@ def _mixed() -> pd.DataFrame:
         Patient(age=75.0, menopause_age=55.0, conditions=("metabolic_syndrome",), crp_mg_l=None),
         Patient(age=66.0),  # the same history as the person above it but one: shares pieces
     ]
+    if "turnover" in Patient.__dataclass_fields__:  # people with their own parameter values
+        people.append(Patient(age=70.0, menopause_age=50.0, bmd_t_score=-2.0, turnover=1.6))
     return pd.DataFrame({"patient": people, "age": [p.age for p in people], "sex": [p.sex for p in people]})
 
 

@@ -134,11 +134,12 @@ def history_pieces(
     pieces: list[list[tuple[float, np.ndarray]]] = []
     for i, patient in enumerate(patients):
         scenario, days = history(patient)
+        own = {**params, **own_parameters(model, patient, params)}
         if days <= 0:
-            bases[:, i] = compiled.vector(dict(params))
+            bases[:, i] = compiled.vector(own)
             pieces.append([])
             continue
-        setup = prepare(model, compiled, params=params, scenario=scenario, t_start=0.0, t_end=days)
+        setup = prepare(model, compiled, params=own, scenario=scenario, t_start=0.0, t_end=days)
         bases[:, i] = setup.base
         pieces.append([(b - a, p) for a, b, p in setup.segments])
     return bases, pieces
@@ -276,9 +277,10 @@ def start_states(
     """Each patient's start state and own parameter values, from their history's end state.
 
     What :func:`~bonemodel.trials.patient.start` does after the history, with the batched end
-    state: the density matched to the T-scores by the same function
-    (:func:`~bonemodel.trials.patient._match_density`) and the person's mechanostat set point
-    ``load_person = base x (skeletal BMD ratio)^n_strain``. ``start`` itself is not called: it
+    state: the exact age on the age clock, the density matched to the T-scores by the same function
+    (:func:`~bonemodel.trials.patient._match_density`), the person's own parameter values
+    (:func:`own_parameters`) and mechanostat set point ``load_person = base x (skeletal BMD
+    ratio)^n_strain``. ``start`` itself is not called: it
     memoises history end states per process by the person's fields, and the batched ones must
     neither be taken from nor put into ``simulate``'s memo. The tests compare every row with
     ``simulate(patient=...)``, so a change to ``start`` that is not made here fails them.
@@ -306,23 +308,55 @@ def start_states(
     from .patient import _match_density
 
     names = compile_model(model).state_names
-    own_load = "load_person" not in params and "load_person" in model.parameters.names
-    if own_load:
-        n_strain = float(params.get("n_strain", model.parameters["n_strain"].value))
-        base = float(model.parameters["load_person"].value)
+    base = float(model.parameters["load_person"].value) if "load_person" in model.parameters.names else 0.0
     out: list[tuple[dict[str, float], dict[str, float]] | str] = []
     for i, patient in enumerate(patients):
         if why[i]:
             out.append(why[i])
             continue
+        own = own_parameters(model, patient, params)
+        theirs = {**params, **own}
         end = dict(zip(names, ends[:, i].tolist()))
+        if "age_years" in end:
+            end["age_years"] = patient.age  # exact, as start() sets it
         if patient.t_score_hip is None and patient.t_score_spine is None:
-            out.append((end, {}))
+            out.append((end, own))
             continue
         try:
-            y, ratio = _match_density(model, patient, end, params)
+            y, ratio = _match_density(model, patient, end, theirs)
         except ScenarioError as exc:
             out.append(str(exc))
             continue
-        out.append((y, {"load_person": base * ratio**n_strain} if own_load else {}))
+        if "load_person" in theirs or "load_person" not in model.parameters.names:
+            out.append((y, own))
+            continue
+        n_strain = float(theirs.get("n_strain", model.parameters["n_strain"].value))
+        out.append((y, {**own, "load_person": base * ratio**n_strain}))
     return out
+
+
+def own_parameters(model: Model, patient: Patient, params: Mapping[str, float]) -> dict[str, float]:
+    """The person's own parameter values before density matching (none if the patient has none).
+
+    Taken from :mod:`bonemodel.trials.patient` (``own_parameters``, e.g. a turnover multiplier on
+    ``tau_trab`` and ``tau_cort``) when it defines them, so that history, density matching and run
+    use the values ``start`` uses.
+
+    Parameters
+    ----------
+    model
+        The flagship model.
+    patient
+        The person.
+    params
+        Parameter values [their units] for everyone.
+
+    Returns
+    -------
+    dict
+        Parameter name -> the person's value [its unit].
+    """
+    from . import patient as patients
+
+    own = getattr(patients, "own_parameters", None)
+    return {} if own is None else dict(own(model, patient, params))
