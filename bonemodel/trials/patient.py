@@ -90,6 +90,10 @@ class Patient:
         (assumed 5: a single CRP measurement does not say how long it has been raised).
     calcium_mg_day
         Dietary calcium [mg/day], >= 0 (None: the model's reference diet).
+    turnover
+        The person's bone turnover relative to the model's average person [1], 0.1 to 10: it
+        multiplies the flagship's ``tau_trab`` and ``tau_cort`` for them, in history and run
+        (:mod:`bonemodel.trials.variability`; drawn by ``population``).
 
     Raises
     ------
@@ -113,6 +117,7 @@ class Patient:
     bmd_t_score_spine: float | None = None
     condition_years: float = 5.0
     calcium_mg_day: float | None = None
+    turnover: float = 1.0
     _fields_checked: bool = field(default=False, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -152,6 +157,11 @@ class Patient:
                 "calcium_mg_day",
                 _checks.real(self.calcium_mg_day, "Patient calcium_mg_day [mg/day]", ScenarioError, low=0.0),
             )
+        set_(
+            self,
+            "turnover",
+            _checks.real(self.turnover, "Patient turnover [1]", ScenarioError, low=0.1, high=10.0),
+        )
         set_(
             self,
             "condition_years",
@@ -373,19 +383,51 @@ def start(
     ScenarioError
         If the model lacks the states a patient needs, or the T-scores cannot be matched.
     """
-    params = dict(params or {})
+    own = own_parameters(model, patient, params)
+    params = {**dict(params or {}), **own}
     history_end = _history_end(model, patient, params, simulate)
     if "age_years" in history_end:
         # exact, also for a patient younger than the healthy adult (no history to live)
         history_end["age_years"] = patient.age
     if patient.t_score_hip is None and patient.t_score_spine is None:
-        return history_end, {}
+        return history_end, own
     y, skel_ratio = _match_density(model, patient, history_end, params)
     if "load_person" in params or "load_person" not in model.parameters.names:
-        return y, {}
+        return y, own
     n = float(params.get("n_strain", model.parameters["n_strain"].value))
     base = float(model.parameters["load_person"].value)
-    return y, {"load_person": base * skel_ratio**n}
+    return y, {**own, "load_person": base * skel_ratio**n}
+
+
+def own_parameters(
+    model: Model, patient: Patient, params: Mapping[str, float] | None = None
+) -> dict[str, float]:
+    """The parameter values that are the person's own before their density is matched: turnover.
+
+    Parameters
+    ----------
+    model
+        The flagship.
+    patient
+        The person.
+    params
+        Parameter values [their units] for everyone; a turnover parameter given here is scaled.
+
+    Returns
+    -------
+    dict
+        ``tau_trab`` and ``tau_cort`` [1/yr] times ``patient.turnover`` (empty at turnover 1).
+    """
+    from .variability import TURNOVER_PARAMETERS
+
+    if patient.turnover == 1.0:
+        return {}
+    params = params or {}
+    return {
+        name: float(params.get(name, model.parameters[name].value)) * patient.turnover
+        for name in TURNOVER_PARAMETERS
+        if name in model.parameters.names
+    }
 
 
 def _match_density(

@@ -15,8 +15,12 @@ Each row becomes a :class:`~bonemodel.trials.patient.Patient`. What is drawn, an
   (Pearson 2003, Circulation 107:499): median sqrt(1 x 3), and ln(3 / 1.73) = 0.43 sigma.
 * ``conditions``: the same for everyone (given).
 
-Individual parameter variability (turnover, cell kinetics) is not drawn yet: people differ by their
-covariates only, so the spread of BMD change within an arm is not yet calibrated to trials' SDs.
+* ``turnover`` [1]: the person's bone turnover relative to the model's average person,
+  log-normal with mean 1 (:mod:`bonemodel.trials.variability`; ``individual=False``: 1 for
+  everyone). Drawn after the covariates, so a seed gives the same covariates either way.
+
+What a trial adds when it reports BMD as measured (scanner precision, unexplained within-person
+change) is in :mod:`bonemodel.trials.variability` and ``bm.trial(..., measured=True)``.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from .. import _checks
 from ..errors import ScenarioError
 from ..model import Model
 from .patient import DEFAULT_MENOPAUSE_AGE, Patient
+from .variability import draw_turnover
 
 MENOPAUSE_SD = 4.0
 """SD [yr] of the age at natural menopause (assumed; see the module docstring)."""
@@ -43,7 +48,7 @@ CRP_MEDIAN = 1.73
 CRP_LOG_SD = 1.28
 """Log-SD of hs-CRP: ln(3 / 1.73) / Phi^-1(2/3) (Pearson 2003 tertiles)."""
 
-COLUMNS = ("patient", "sex", "age", "menopause_age", "bmd_t_score", "crp_mg_l", "conditions")
+COLUMNS = ("patient", "sex", "age", "menopause_age", "bmd_t_score", "crp_mg_l", "conditions", "turnover")
 
 
 def population(
@@ -55,6 +60,7 @@ def population(
     conditions: Sequence[str] = (),
     mean_t_score: Callable[[str, np.ndarray], np.ndarray] | None = None,
     crp: bool = True,
+    individual: bool = False,
 ) -> pd.DataFrame:
     """A virtual population: one row of covariates per person (same seed, same population).
 
@@ -75,6 +81,8 @@ def population(
         reference person (:func:`reference_t_score`).
     crp
         Draw a CRP for each person (False: no CRP beyond ageing's).
+    individual
+        Draw each person's turnover multiplier (False: everyone at the model's average, 1).
 
     Returns
     -------
@@ -108,6 +116,7 @@ def population(
     mean = (mean_t_score or reference_t_score)(sex, ages)
     t_scores = np.clip(mean + deviation, -6.0, 4.0)
     inflammatory = bool({"rheumatoid_arthritis"} & set(conditions))
+    turnover = draw_turnover(rng, n) if individual else np.ones(n)
     rows = []
     for i in range(n):
         person = Patient(
@@ -117,6 +126,7 @@ def population(
             bmd_t_score=float(t_scores[i]),
             crp_mg_l=None if (not crp or inflammatory) else float(crps[i]),
             conditions=tuple(conditions),
+            turnover=float(turnover[i]),
         )
         rows.append(
             {
@@ -127,6 +137,7 @@ def population(
                 "bmd_t_score": person.bmd_t_score,
                 "crp_mg_l": person.crp_mg_l,
                 "conditions": ",".join(person.conditions),
+                "turnover": person.turnover,
             }
         )
     return pd.DataFrame(rows, columns=list(COLUMNS))
