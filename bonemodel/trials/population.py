@@ -60,7 +60,7 @@ def population(
     conditions: Sequence[str] = (),
     mean_t_score: Callable[[str, np.ndarray], np.ndarray] | None = None,
     crp: bool = True,
-    individual: bool = False,
+    individual: bool = True,
 ) -> pd.DataFrame:
     """A virtual population: one row of covariates per person (same seed, same population).
 

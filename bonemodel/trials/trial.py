@@ -86,6 +86,26 @@ class TrialResult:
         where = f"out={self.out!r}" if self._frame is None else f"{len(self._frame)} rows"
         return f"TrialResult(arms={self.arms}, endpoints={self.endpoints}, t_end={self.t_end:g}, {where})"
 
+    def measured(self, seed: int = 0) -> TrialResult:
+        """The same trial with its BMD % endpoints as a trial measures them (a new result).
+
+        Parameters
+        ----------
+        seed
+            Seed of the measurement draws (see :func:`~bonemodel.trials.variability.measure_frame`).
+
+        Returns
+        -------
+        TrialResult
+            Rows in memory; ``meta["measured"]`` records the seed.
+        """
+        from .variability import measure_frame
+
+        frame = measure_frame(self.frame, self.endpoints, seed)
+        return TrialResult(
+            frame, self.arms, self.endpoints, self.t_end, {**self.meta, "measured": {"seed": seed}}
+        )
+
     def summary(self, *, responder: Mapping[str, float] | None = None) -> pd.DataFrame:
         """Per arm: mean, SD and 95 % CI of each endpoint; fracture incidence and hazard ratios.
 
@@ -141,6 +161,8 @@ def trial(
     chunk_size: int | None = None,
     rtol: float = 1e-6,
     atol: float = 1e-10,
+    measured: bool = False,
+    seed: int = 0,
 ) -> TrialResult:
     """Run every person of ``population`` in every arm of a virtual trial.
 
@@ -183,6 +205,12 @@ def trial(
         worker for small trials).
     rtol, atol
         Tolerances of the batched solver, met by each member on its own.
+    measured
+        Report the BMD % endpoints (``bmd_spine_pct``, ``bmd_hip_pct``) as a trial measures them:
+        DXA precision error of each scan and the within-person change the model does not explain
+        (:func:`~bonemodel.trials.variability.measure_frame`; the rows are then held in memory).
+    seed
+        Seed of those measurement draws.
 
     Returns
     -------
@@ -232,6 +260,8 @@ def trial(
     if len(set(endpoints)) != len(list(endpoints)):
         raise ScenarioError(f"trial endpoints repeat a name: {list(endpoints)}")
     params = check_params(model, params)
+    measured = _checks.flag(measured, "measured", ScenarioError)
+    seed = int(_checks.real(seed, "trial seed", ScenarioError))
     people = list(population["patient"])
     _check_arms(model, arms, people[:1], params, t_end)
     progress = _checks.flag(progress, "progress", ScenarioError)
@@ -255,7 +285,8 @@ def trial(
                 f"trial method='simulate' runs people one by one in this process; it takes no "
                 f"{', '.join(given or ['resume'])} (use method='batch')"
             )
-        return _trial_simulate(model, population, arms, t_end, list(endpoints), reads, params, progress)
+        result = _trial_simulate(model, population, arms, t_end, list(endpoints), reads, params, progress)
+        return result.measured(seed) if measured else result
     if resume and out is None:
         raise ScenarioError("resume=True needs out= (the folder of the trial to resume)")
     if out is not None and not isinstance(out, (str, os.PathLike)):
@@ -296,7 +327,10 @@ def trial(
         "runs": len(people) * len(arms),
         **info,
     }
-    return TrialResult(frame, list(arms), list(endpoints), t_end, meta, out=None if out is None else str(out))
+    result = TrialResult(
+        frame, list(arms), list(endpoints), t_end, meta, out=None if out is None else str(out)
+    )
+    return result.measured(seed) if measured else result
 
 
 def _batch_solver(method: str) -> str:

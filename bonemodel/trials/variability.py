@@ -104,3 +104,54 @@ def endpoint_site(name: str) -> str | None:
         if name == f"bmd_{site}_pct":
             return site
     return None
+
+
+def measure_frame(frame, endpoints, seed: int = 0):
+    """A trial's per-person frame with its BMD % endpoints as a trial would measure them.
+
+    Per person and arm (different scans in each arm): one baseline scan error, one error per
+    follow-up scan time, and one random walk of unexplained change through the follow-up times,
+    so that a person's endpoints at several times are one measured course, not independent draws.
+    Other endpoints are left as they are. The draws follow the rows sorted by arm and person, so
+    the same trial and seed give the same measurements however its chunks ran.
+
+    Parameters
+    ----------
+    frame
+        One row per person and arm with ``arm``, ``person`` and the endpoint columns.
+    endpoints
+        Endpoints as ``name@day``.
+    seed
+        Seed of the measurement draws.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``frame`` with the BMD % endpoints measured.
+    """
+    out = frame.copy()
+    order = np.lexsort((out["person"].to_numpy(), out["arm"].astype(str).to_numpy()))
+    rng = np.random.default_rng(seed)
+    n = len(out)
+    for site in SITES:
+        reads = sorted(
+            (float(day), e)
+            for e in endpoints
+            for name, _, day in [e.partition("@")]
+            if endpoint_site(name) == site and day
+        )
+        if not reads:
+            continue
+        cv = _value(f"dxa_cv_{site}")
+        walk = _value("unexplained_sd")
+        baseline = cv * rng.standard_normal(n)
+        course = np.zeros(n)
+        last = 0.0
+        for day, endpoint in reads:
+            course = course + walk * math.sqrt(max(day - last, 0.0) / 365.25) * rng.standard_normal(n)
+            last = day
+            scan = cv * rng.standard_normal(n)
+            values = out[endpoint].to_numpy(dtype=float).copy()
+            values[order] = values[order] + scan - baseline + course
+            out[endpoint] = values
+    return out
