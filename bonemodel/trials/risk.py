@@ -6,7 +6,7 @@ model's ``fracture_rr_site`` is relative to the healthy young adult, so the pati
 population's times a relative risk against the **age-average person of the same sex**, as FRAX
 does with BMD (Kanis 2008)::
 
-    d_site(t)   = ln(rr_site,patient(t) / rr_site,ref(a(t))) / ln G_model,site
+    d_site(t)   = ln(rr_site,patient(t) / rr_site,ref(a(t))) / ln G_model,site(a(t))
     RR_hip(t)   = exp(ln G_hip d_hip - (ln G_hip)^2 / 2)
     RR_major(t) = exp(ln G_major (d_hip + d_vertebral) / 2 - (ln G_major)^2 / 2)
     rate_site(t) = lambda_site(a(t), sex) RR_site(t)                         [per 1,000 person-years]
@@ -15,10 +15,13 @@ does with BMD (Kanis 2008)::
 ``rr_ref`` is the model's reference person of the patient's sex (the patient history of
 :mod:`bonemodel.trials.patient` without T-scores, CRP or conditions: women with menopause at 51),
 followed from 30 to 110 years. ``d_site`` is the patient's deviation from that person in SD
-equivalents of density: the model's relative risk is converted with the BMD gradients it keeps for
-density changes (Marshall 1996: 2.6 per SD at the hip, 2.3 for vertebral fracture), so a deviation
-of bone quality (perforation, matrix, turnover, CRP) counts as much as the density loss that would
-raise the model's risk as much. ``G`` are the population gradients per SD of BMD (Johnell 2005,
+equivalents of density: ``G_model,site(a)`` is the model's own relative risk per SD of site BMD
+*at the reference person's state at age a* (their density lowered by one SD, as a T-score
+lowers it, everything else kept), so a patient one T-score below the reference is exactly one SD
+away, and a deviation of bone quality (perforation, matrix, turnover, CRP) counts as much as the
+density loss that would raise the model's risk as much. (The model's gradient falls with density:
+2.4 at the hip of a young adult, near Marshall 1996's 2.6, but 1.8 at 70; a fixed 2.6 shrank every
+older person's deviation by about 40 %.) ``G`` are the population gradients per SD of BMD (Johnell 2005,
 age 65: hip 2.88 women / 2.94 men; major osteoporotic 1.38 / 1.41); dividing by
 exp((ln G)^2 / 2), the mean of G^-z over a standard-normal population, keeps the population's
 average hazard at lambda.
@@ -69,9 +72,57 @@ def population_gradient(site: str, sex: str) -> float:
     return float(load_parameters("fracture_epidemiology")[f"bmd_gradient_{site}_{sex}_65"].value)
 
 
+class Reference:
+    """The reference person of one sex, by age: the model's relative risks and local gradients.
+
+    Calling it with ages [yr] gives ``(rr_hip, rr_vertebral)``; :meth:`gradients` gives the model's
+    relative risk per SD of hip and of spine BMD at that person's state (both linear in age between
+    monthly points).
+    """
+
+    def __init__(self, ages: np.ndarray, rr: dict[str, np.ndarray], gradient: dict[str, np.ndarray]):
+        self._ages, self._rr, self._gradient = ages, rr, gradient
+
+    def __call__(self, age: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.interp(age, self._ages, self._rr["hip"]), np.interp(age, self._ages, self._rr["vertebral"])
+
+    def gradients(self, age: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The model's hip and vertebral relative risk per SD of site BMD [1], > 1, at ``age``."""
+        return (
+            np.interp(age, self._ages, self._gradient["hip"]),
+            np.interp(age, self._ages, self._gradient["vertebral"]),
+        )
+
+
+def deviations(
+    rr_hip: np.ndarray, rr_vertebral: np.ndarray, age: np.ndarray, reference: Reference
+) -> dict[str, np.ndarray]:
+    """A person's deviation from the reference person in SD equivalents of density, per site.
+
+    Parameters
+    ----------
+    rr_hip, rr_vertebral
+        The model's relative risks of the person (any shape broadcasting with ``age``).
+    age
+        Their ages [yr].
+    reference
+        :func:`reference_risk` of their sex.
+
+    Returns
+    -------
+    dict
+        ``"hip"`` and ``"major"`` (the mean of the hip and vertebral deviations) -> SD units.
+    """
+    ref_hip, ref_vert = reference(age)
+    g_hip, g_vert = reference.gradients(age)
+    d_hip = np.log(rr_hip / ref_hip) / np.log(g_hip)
+    d_vert = np.log(rr_vertebral / ref_vert) / np.log(g_vert)
+    return {"hip": d_hip, "major": 0.5 * (d_hip + d_vert)}
+
+
 def reference_risk(
     model: Model, sex: str, simulate: Callable, params: Mapping[str, float] | None = None
-) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+) -> Reference:
     """The model's hip and vertebral relative risks of the reference person of ``sex``, by age.
 
     Parameters
@@ -87,8 +138,9 @@ def reference_risk(
 
     Returns
     -------
-    callable
-        age [yr] (array) -> (rr_hip, rr_vertebral) arrays, linear in age between monthly points.
+    Reference
+        age [yr] (array) -> (rr_hip, rr_vertebral) arrays, linear in age between monthly points;
+        ``.gradients(age)``: the model's relative risk per SD of site BMD there.
     """
     from ..compile import compile_model
 
@@ -107,11 +159,48 @@ def _reference(key, model, sex, simulate, params):
         grid = np.linspace(0.0, days, int(round((REFERENCE_END_AGE - REFERENCE_AGE) * 12)) + 1)
         sol = simulate(model, days, params=params, scenario=scenario, t_eval=grid)
         ages = REFERENCE_AGE + grid / YEAR
-        hip, vert = sol["fracture_rr_hip"], sol["fracture_rr_vertebral"]
-        _CACHE[key] = lambda a: (np.interp(a, ages, hip), np.interp(a, ages, vert))
+        rr = {
+            "hip": np.asarray(sol["fracture_rr_hip"]),
+            "vertebral": np.asarray(sol["fracture_rr_vertebral"]),
+        }
+        _CACHE[key] = Reference(ages, rr, _local_gradients(model, sol, params, rr))
         if len(_CACHE) > 32:
             _CACHE.pop(next(iter(_CACHE)))
     return _CACHE[key]
+
+
+def _local_gradients(model: Model, sol, params: Mapping[str, float], rr: dict) -> dict[str, np.ndarray]:
+    """The model's relative risk per SD of site BMD at each state of the reference person.
+
+    Density lowered by one SD of the site (``SD_pct_site`` % of the young adult) the way
+    :mod:`bonemodel.trials.patient` matches a T-score: matrix, osteoid and mineral of both
+    compartments scaled by one factor; every other state kept.
+    """
+    from ..compile import compile_model
+    from .patient import SCALED
+
+    compiled = compile_model(model)
+    p = compiled.vector(dict(params))
+    states = np.asarray(sol.y, dtype=float)
+    columns = np.repeat(p[:, None], states.shape[1], axis=1)
+    index = {name: i for i, name in enumerate(compiled.observable_names)}
+    scaled_rows = [
+        compiled.state_names.index(n) for names in SCALED.values() for n in names if n in compiled.state_names
+    ]
+    out = {}
+    for site, risk, bmd in (("hip", "hip", "bmd_hip_rel"), ("vertebral", "vertebral", "bmd_spine_rel")):
+        sd = float(
+            params.get(
+                f"SD_pct_{'hip' if site == 'hip' else 'spine'}",
+                model.parameters[f"SD_pct_{'hip' if site == 'hip' else 'spine'}"].value,
+            )
+        )
+        level = compiled.observables(0.0, states, columns)[index[bmd]]
+        lowered = states.copy()
+        lowered[scaled_rows] *= (level - sd / 100.0) / level
+        rr_low = compiled.observables(0.0, lowered, columns)[index[f"fracture_rr_{risk}"]]
+        out[site] = np.maximum(rr_low / rr[site], 1.0 + 1e-9)
+    return out
 
 
 def absolute_risk(
@@ -119,7 +208,7 @@ def absolute_risk(
     rr_hip: np.ndarray,
     rr_vertebral: np.ndarray,
     patient: Patient,
-    reference: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    reference: Reference,
 ) -> dict[str, np.ndarray]:
     """Absolute fracture rates and cumulative probabilities along a patient's run.
 
@@ -143,10 +232,7 @@ def absolute_risk(
     """
     t = np.asarray(t, dtype=float)
     age = patient.age + (t - t[0]) / YEAR
-    ref_hip, ref_vert = reference(age)
-    d_hip = np.log(rr_hip / ref_hip) / np.log(MODEL_GRADIENT["hip"])
-    d_vert = np.log(rr_vertebral / ref_vert) / np.log(MODEL_GRADIENT["vertebral"])
-    deviation = {"hip": d_hip, "major": 0.5 * (d_hip + d_vert)}
+    deviation = deviations(rr_hip, rr_vertebral, age, reference)
     death = mortality_fit(patient.sex)(age) / 1000.0  # per year
     out = {}
     for site in ("hip", "major"):

@@ -9,14 +9,13 @@ numbers, so a change there that is not made here fails the tests.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
 
 from .epidemiology import incidence_fit, mortality_fit
 from .patient import YEAR
-from .risk import MODEL_GRADIENT, population_gradient
+from .risk import Reference, deviations, population_gradient
 
 
 def absolute_risk_batch(
@@ -25,7 +24,7 @@ def absolute_risk_batch(
     rr_vertebral: np.ndarray,
     ages: np.ndarray,
     sex: str,
-    reference: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    reference: Reference,
 ) -> dict[str, np.ndarray]:
     """Absolute fracture rates and cumulative probabilities of runs of people of one sex.
 
@@ -50,10 +49,7 @@ def absolute_risk_batch(
     """
     t = np.asarray(t, dtype=float)
     age = np.asarray(ages, dtype=float)[:, None] + (t - t[0])[None, :] / YEAR
-    ref_hip, ref_vert = reference(age)
-    d_hip = np.log(rr_hip / ref_hip) / np.log(MODEL_GRADIENT["hip"])
-    d_vert = np.log(rr_vertebral / ref_vert) / np.log(MODEL_GRADIENT["vertebral"])
-    deviation = {"hip": d_hip, "major": 0.5 * (d_hip + d_vert)}
+    deviation = deviations(rr_hip, rr_vertebral, age, reference)
     death = mortality_fit(sex)(age) / 1000.0  # per year
     out = {}
     for site in ("hip", "major"):
