@@ -103,3 +103,20 @@ def logistic_exact(t: np.ndarray, n0: float = 0.1, r: float = 1.3, k: float = 5.
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20261125)
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A local Dask cluster of two worker processes, started once per test process for every test that uses it.
+
+    Starting one costs seconds (each worker imports the scientific stack); the sweeps that run on
+    it send their own plan and fresh keys, so tests sharing it see nothing of each other.
+    """
+    distributed = pytest.importorskip("dask.distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client

@@ -274,15 +274,11 @@ def test_sobol_through_sweep_matches_serial_scipy_loop():
 
 
 @pytest.mark.slow
-def test_same_seed_same_result_serial_processes_dask():
+def test_same_seed_same_result_serial_processes_dask(request):
     _, model = _sweep_or_skip()
     serial = morris(model, LEMAIRE_PARAMS, "B@50", n=6, seed=11, workers=None)
     procs = morris(model, LEMAIRE_PARAMS, "B@50", n=6, seed=11, workers=2)
     pd.testing.assert_frame_equal(serial[COLUMNS], procs[COLUMNS], rtol=0, atol=0)
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:
-        with distributed.Client(cluster) as client:
-            on_dask = morris(model, LEMAIRE_PARAMS, "B@50", n=6, seed=11, client=client)
+    client = request.getfixturevalue("dask_client")
+    on_dask = morris(model, LEMAIRE_PARAMS, "B@50", n=6, seed=11, client=client)
     pd.testing.assert_frame_equal(serial[COLUMNS], on_dask[COLUMNS], rtol=0, atol=0)

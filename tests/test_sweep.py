@@ -38,7 +38,7 @@ def small_sweep(**kwargs):
 
 
 @pytest.mark.slow
-def test_serial_processes_and_dask_give_identical_tables():
+def test_serial_processes_and_dask_give_identical_tables(request):
     serial = small_sweep(workers=1)
     assert len(serial) == 48 and (serial["status"] == "success").all()
     procs = small_sweep(workers=2, executor="processes")
@@ -46,15 +46,7 @@ def test_serial_processes_and_dask_give_identical_tables():
     threads = small_sweep(workers=2, executor="threads")
     pd.testing.assert_frame_equal(serial, threads, check_exact=True)
 
-    from dask.distributed import Client, LocalCluster
-
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        on_dask = small_sweep(client=client)
+    on_dask = small_sweep(client=request.getfixturevalue("dask_client"))
     pd.testing.assert_frame_equal(serial, on_dask, check_exact=True)
     # Chunking does not change any member's result (each member has its own steps).
     pd.testing.assert_frame_equal(serial, small_sweep(workers=1, chunk_size=48), check_exact=True)
