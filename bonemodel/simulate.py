@@ -503,8 +503,9 @@ class SteadyState:
     method: str
     neutral: list[str] = field(default_factory=list)
     stability: str = ""
-    clocks: list[str] = field(default_factory=list)
     """'stable', 'unstable', or 'marginal' (largest real part within round-off of zero, e.g. a centre)."""
+    clocks: list[str] = field(default_factory=list)
+    """States that are clocks (rate free of every state), held at their start value."""
 
     def __getitem__(self, name: str) -> float:
         return self.values[name]

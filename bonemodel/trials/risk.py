@@ -78,6 +78,15 @@ class Reference:
     Calling it with ages [yr] gives ``(rr_hip, rr_vertebral)``; :meth:`gradients` gives the model's
     relative risk per SD of hip and of spine BMD at that person's state (both linear in age between
     monthly points).
+
+    Parameters
+    ----------
+    ages
+        Ages [yr] of the tabulated points, increasing.
+    rr
+        ``"hip"`` and ``"vertebral"`` -> the reference person's relative risk [1] at ``ages``.
+    gradient
+        ``"hip"`` and ``"vertebral"`` -> the model's relative risk per SD of site BMD [1] at ``ages``.
     """
 
     def __init__(self, ages: np.ndarray, rr: dict[str, np.ndarray], gradient: dict[str, np.ndarray]):
@@ -87,7 +96,18 @@ class Reference:
         return np.interp(age, self._ages, self._rr["hip"]), np.interp(age, self._ages, self._rr["vertebral"])
 
     def gradients(self, age: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The model's hip and vertebral relative risk per SD of site BMD [1], > 1, at ``age``."""
+        """The model's hip and vertebral relative risk per SD of site BMD at ``age``.
+
+        Parameters
+        ----------
+        age
+            Ages [yr].
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            Hip and vertebral relative risk per SD [1], > 1, linear in age between tabulated points.
+        """
         return (
             np.interp(age, self._ages, self._gradient["hip"]),
             np.interp(age, self._ages, self._gradient["vertebral"]),

@@ -99,7 +99,18 @@ def measured_change(change_pct: np.ndarray, site: str, days: float, rng: np.rand
 
 
 def endpoint_site(name: str) -> str | None:
-    """The DXA site of a BMD % endpoint (``bmd_spine_pct`` -> ``"spine"``), else None."""
+    """The DXA site of a BMD % endpoint (``bmd_spine_pct`` -> ``"spine"``), else None.
+
+    Parameters
+    ----------
+    name
+        An endpoint's output name, without its ``@time``.
+
+    Returns
+    -------
+    str or None
+        The site whose scan measures it, or None for an endpoint no scan measures.
+    """
     for site in SITES:
         if name == f"bmd_{site}_pct":
             return site
