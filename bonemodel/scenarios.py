@@ -241,30 +241,20 @@ def rheumatoid_arthritis(
     )
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _activation_for_crp(crp: float) -> float:
-    """Systemic activation that gives a steady CRP of ``crp`` mg/L in an otherwise healthy adult."""
-    import numpy as np
-    from scipy.optimize import brentq
+    """Systemic activation that gives a steady CRP of ``crp`` mg/L in an otherwise healthy adult.
 
+    Read from the model's table of steady CRP by activation (:mod:`bonemodel.crp_activation`),
+    solved once per model and parameter set.
+    """
+    from .crp_activation import activation_for_crp
     from .models import load_model
-    from .simulate import simulate
 
-    model = load_model("inflammation")
-    crp0 = model.parameters["CRP0"].value
-
-    def steady_crp(a: float) -> float:
-        sol = simulate(model, 400.0, params={"systemic_activation": a}, t_eval=np.array([0.0, 400.0]))
-        return float(sol["CRP"][-1])
-
-    if crp <= crp0:
-        return 0.0  # the healthy CRP itself (low_grade_inflammation refuses lower values)
-    hi = 1.0
-    while steady_crp(hi) < crp:
-        hi *= 2
-        if hi > 1e3:
-            raise ScenarioError(f"low_grade_inflammation: CRP {crp:g} mg/L is out of reach of the model")
-    return float(brentq(lambda a: steady_crp(a) - crp, 0.0, hi, xtol=1e-6))
+    try:
+        return activation_for_crp(load_model("inflammation"), crp)
+    except ValueError as exc:
+        raise ScenarioError(f"low_grade_inflammation: {exc}") from None
 
 
 def low_grade_inflammation(
