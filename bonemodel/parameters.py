@@ -359,7 +359,16 @@ def load_parameters(name_or_path: str | Path) -> ParameterSet:
         raw = path.read_bytes()
     except OSError as exc:
         raise ParameterFileError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
-    return parse_parameter_text(raw, origin=path.name)
+    parsed = _parse_file_bytes(raw, path.name)
+    # a copy of the memoised set: callers may not share its parameter table
+    return ParameterSet(parsed.name, dict(parsed.params), parsed.citations, parsed.path)
+
+
+@lru_cache(maxsize=128)
+def _parse_file_bytes(raw: bytes, origin: str) -> ParameterSet:
+    """:func:`parse_parameter_text` of a file's bytes, memoised by content: the file is read on every
+    load (an edit is seen at once), but the same bytes are parsed and validated once per process."""
+    return parse_parameter_text(raw, origin=origin)
 
 
 def parse_parameter_text(text: str | bytes, *, origin: str = "<text>") -> ParameterSet:

@@ -103,3 +103,16 @@ def test_files_are_parsed_as_data_never_evaluated(tmp_path):
     )
     with pytest.raises(ParameterFileError, match="value must be a number"):
         load_parameters(evil)
+
+
+def test_loading_a_file_again_sees_an_edit_and_gives_an_independent_set(tmp_path):
+    shipped = parameters_dir() / "lemaire2004.toml"
+    path = tmp_path / "copy.toml"
+    path.write_bytes(shipped.read_bytes())
+    first, second = load_parameters(path), load_parameters(path)
+    assert first == second and first.params is not second.params
+    first.params.pop("k_B")  # a caller's change stays in its own copy
+    assert "k_B" in load_parameters(path)
+    text = shipped.read_text(encoding="utf-8")
+    path.write_text(text.replace("value = 0.189", "value = 0.2", 1), encoding="utf-8")
+    assert load_parameters(path)["k_B"].value == 0.2
