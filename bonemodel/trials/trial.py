@@ -13,7 +13,7 @@ every arm on the batched sweep engine (:mod:`bonemodel.trials.batched`: historie
 batches, runs in chunks of people sharing their switch times, local processes or a Dask cluster,
 Parquet chunks streamed to ``out`` and resumable); ``method="simulate"`` runs them one after
 another through :func:`~bonemodel.simulate` (about 0.05 s per person and arm), the reference path.
-The default, ``"auto"``, takes ``"simulate"`` for small in-process trials and ``"batch"`` otherwise.
+The default, ``"auto"``, takes whichever engine :func:`choose_engine` expects to finish first.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from .. import _checks
 from ..errors import ScenarioError
 from ..model import Model
 from ..scenario import Scenario
-from .patient import Patient
+from .patient import YEAR, Patient
 from .risk import RISK_COLUMNS
 
 SITES = ("hip", "major")
@@ -143,6 +143,63 @@ SMALL_TRIAL_RUNS = 64
 ``out`` or ``resume`` run through ``simulate``: there the batched engine's set-up (plan, solver
 load) costs as much as the runs themselves."""
 
+SIMULATE_S_PER_RUN_YEAR = 0.0097
+"""Expected seconds per run and year of follow-up on the ``simulate`` path (flagship, history
+included). Measured: FREEDOM-like trial, 80 women aged 62-82 x 2 arms x 3 years, 4.6 s."""
+
+NUMBA_S_PER_RUN_YEAR = 0.0031
+"""The same on the batched engine with numba's machine code loaded: 1.5 s for that trial. The
+batched engine on numpy took 11.6 s (2.5x ``simulate``), so without numba an in-process trial
+runs through ``simulate``."""
+
+
+def choose_engine(model: Model, runs: int, years: float, alone: bool) -> tuple[str, str]:
+    """The engine of ``method="auto"``: ``"simulate"`` or ``"batch"``, and why.
+
+    A trial with workers, a cluster or a results folder runs on the batched engine; an
+    in-process one takes whichever is expected to finish first: ``simulate``, or the batched
+    engine on numba (loading its machine code, or compiling it the first time on a machine).
+
+    Parameters
+    ----------
+    model
+        The model.
+    runs
+        People x arms.
+    years
+        Follow-up [yr].
+    alone
+        No ``workers``, ``client``, ``out``, ``chunk_size`` or ``resume`` was given.
+
+    Returns
+    -------
+    tuple of str
+        The engine and the reason (recorded in the result's ``meta["method_choice"]``).
+    """
+    if not alone:
+        return "batch", "workers, a client, a results folder or chunks were asked for"
+    if runs < SMALL_TRIAL_RUNS:
+        return "simulate", f"fewer than {SMALL_TRIAL_RUNS} runs: set-up of the batched engine would dominate"
+    from ..compile import compile_model
+    from ..compile_numba import numba_available, numba_cached
+    from ..solvers.cost import LOAD_CACHED_FIXED_S, LOAD_CACHED_S_PER_SOURCE_CHAR, compile_cost
+
+    if not numba_available():
+        return "simulate", "numba is not installed, and the batched engine on numpy is slower per run"
+    compiled = compile_model(model)
+    cached = numba_cached(compiled)
+    chars = len(compiled.source)
+    start = LOAD_CACHED_FIXED_S + LOAD_CACHED_S_PER_SOURCE_CHAR * chars if cached else compile_cost(chars)
+    work = runs * max(years, 0.1)
+    batch_s, simulate_s = start + work * NUMBA_S_PER_RUN_YEAR, work * SIMULATE_S_PER_RUN_YEAR
+    verb = "loading" if cached else "compiling"
+    if batch_s < simulate_s:
+        return "batch", f"batched numba engine ({verb} included): ~{batch_s:.0f} s vs ~{simulate_s:.0f} s"
+    return (
+        "simulate",
+        f"simulate finishes before {verb} numba would pay off: ~{simulate_s:.0f} s vs ~{batch_s:.0f} s",
+    )
+
 
 def trial(
     model: Model | str,
@@ -195,8 +252,8 @@ def trial(
     resume
         Continue the trial stored in ``out``, computing only its missing chunks.
     method
-        ``"auto"`` (default: ``"batch"``, or ``"simulate"`` for an in-process trial of fewer than
-        :data:`SMALL_TRIAL_RUNS` runs), ``"batch"`` (the batched engine on numba when installed,
+        ``"auto"`` (default: the batched engine for trials with workers, a client or a folder;
+        otherwise whichever :func:`choose_engine` expects to finish first), ``"batch"`` (the batched engine on numba when installed,
         else numpy), ``"numba"`` or
         ``"numpy"`` (forced), or ``"simulate"`` (one ``simulate`` run per person and arm: the
         reference path; no ``workers``, ``client``, ``out`` or ``resume``).
@@ -270,10 +327,10 @@ def trial(
         workers = _checks.count(workers, "workers", ScenarioError, low=1)
     if chunk_size is not None:
         chunk_size = _checks.count(chunk_size, "chunk_size", ScenarioError, low=1)
+    choice = ""
     if method == "auto":
-        small = len(people) * len(arms) < SMALL_TRIAL_RUNS
         alone = workers is None and client is None and out is None and chunk_size is None and not resume
-        method = "simulate" if small and alone else "batch"
+        method, choice = choose_engine(model, len(people) * len(arms), t_end / YEAR, alone)
     if method == "simulate":
         given = [
             k
@@ -286,6 +343,8 @@ def trial(
                 f"{', '.join(given or ['resume'])} (use method='batch')"
             )
         result = _trial_simulate(model, population, arms, t_end, list(endpoints), reads, params, progress)
+        if choice:
+            result.meta["method_choice"] = choice
         return result.measured(seed) if measured else result
     if resume and out is None:
         raise ScenarioError("resume=True needs out= (the folder of the trial to resume)")
@@ -327,6 +386,8 @@ def trial(
         "runs": len(people) * len(arms),
         **info,
     }
+    if choice:
+        meta["method_choice"] = choice
     result = TrialResult(
         frame, list(arms), list(endpoints), t_end, meta, out=None if out is None else str(out)
     )
