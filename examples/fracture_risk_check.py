@@ -43,6 +43,11 @@ START_AGE, END_AGE = 50.0, 90.0
 PROFILE_AGES = (50, 60, 70, 80)
 T_SCORES = (0, -1, -2, -3)
 FRAX = "UK FRAX, Kanis2008 Table 3 (BMI 25, no clinical risk factor)"
+_MARKERS = {  # registry source -> marker symbol, colour
+    "Polesie2013": ("circle", "#17becf"),
+    "Emaus2011": ("diamond", "#ff7f0e"),
+    "Fisher1991": ("square", "#2ca02c"),
+}
 
 
 def _t_key(t: int) -> str:
@@ -203,9 +208,9 @@ def figure(curves: dict[str, pd.DataFrame], table: pd.DataFrame) -> go.Figure:
                 y=sub.rate_per_1000py,
                 mode="markers",
                 marker=dict(
-                    symbol="circle" if kind == "Polesie2013" else "diamond",
+                    symbol=_MARKERS[kind][0],
                     size=9,
-                    color="#17becf" if kind == "Polesie2013" else "#ff7f0e",
+                    color=_MARKERS[kind][1],
                 ),
                 error_x=dict(type="data", array=(upper - sub.age_low) / 2.0, thickness=1),
                 error_y=dict(
@@ -252,7 +257,7 @@ def figure(curves: dict[str, pd.DataFrame], table: pd.DataFrame) -> go.Figure:
     fig.update_layout(
         height=900,
         title=wrap_title(
-            "Absolute risk checked: hip fracture incidence (fit, model's age-average person, Norwegian registries"
+            "Absolute risk checked: hip fracture incidence (fit, model's age-average person, registries of Norway and the US"
             " with 95 % CI) and 10-year hip fracture probability by T-score (ours, Swedish incidence, vs UK FRAX)"
         ),
     )
