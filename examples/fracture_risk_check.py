@@ -47,6 +47,7 @@ _MARKERS = {  # registry source -> marker symbol, colour
     "Polesie2013": ("circle", "#17becf"),
     "Emaus2011": ("diamond", "#ff7f0e"),
     "Fisher1991": ("square", "#2ca02c"),
+    "HUNT2010": ("triangle-up", "#9467bd"),
 }
 
 

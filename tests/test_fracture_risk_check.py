@@ -94,13 +94,14 @@ def test_reproduce_writes_the_figure_and_compares_with_published_numbers(tmp_pat
         "Østfold",
         "Harstad",
         "New England",
+        "HUNT",
         "lifetime hip fracture probability from 60",
         "T-score -3",
         "per SD",
     ):
         assert needle in quantities, needle
-    # 16 registry values, 2 lifetime risks, 64 FRAX profiles, 8 gradients; construction rows unpublished
-    assert len(published) == 16 + 2 + 64 + 8
+    # 18 registry values, 2 lifetime risks, 64 FRAX profiles, 8 gradients; construction rows unpublished
+    assert len(published) == 18 + 2 + 64 + 8
     construction = table[table["published"].astype(str) == ""]
     assert len(construction) == 10 and np.all(np.isfinite(construction["ours"].astype(float)))
     frax_rows = table[table["quantity"].str.startswith("10-year")]

@@ -69,11 +69,12 @@ _OPEN_BAND_WIDTH = 5.0  # [year] an open band (90+) is placed at its first five 
 _STEP = 0.02  # [year] integration step of fracture_probability (error < 1e-5 absolute)
 _INCIDENCE = re.compile(r"(hip|major)_(female|male)_(\d+)_(\d+|plus)")
 _DEATH = re.compile(r"death(1990|2010)_(female|male)_(\d+)_(\d+)")
-_CHECK = re.compile(r"(harstad|ostfold|newengland)_(hip)_(female|male)_(\d+)_(\d+|plus)(?:_([ab]))?")
+_CHECK = re.compile(r"(harstad|ostfold|newengland|hunt)_(hip)_(female|male)_(\d+)_(\d+|plus)(?:_([ab]))?")
 _REGIONS = {
     "harstad": "Harstad, Norway (1994-2008)",
     "ostfold": "Østfold, Norway",
     "newengland": "New England, USA (Medicare, white)",
+    "hunt": "HUNT, Nord-Trøndelag, Norway (women 65+, from 1995-97)",
 }
 _OLDEST = 100.0  # [year] upper end of an open band when averaging over it (the life table's last band starts at 100)
 
@@ -405,11 +406,12 @@ def published_incidence(sex: str | None = None):
     """Verified registry incidence of hip fracture that checks the fits (never fitted to).
 
     Read from open abstracts (``parameters/fracture_epidemiology.toml``, entries ``harstad_*``,
-    ``ostfold_*`` and ``newengland_*``): Harstad, Northern Norway, 1994-2008 (Emaus 2011: the
+    ``ostfold_*``, ``newengland_*`` and ``hunt_*``): Harstad, Northern Norway, 1994-2008 (Emaus 2011: the
     bands 50-54 and 90+, no CI), Østfold county, Norway (Polesie 2013: 50-74 and 75+ with 95 % CI,
     two period sets ``a`` and ``b`` kept apart because the abstract labels its periods
-    inconsistently) and New England, USA (Fisher 1991: Medicare, white women and men, the bands
-    65-69 and 90-94, no CI).
+    inconsistently), New England, USA (Fisher 1991: Medicare, white women and men, the bands
+    65-69 and 90-94, no CI) and the HUNT cohort, Norway (HUNT 2010: women's first hip fracture at
+    65-69 and 90+ with 95 % CI).
 
     Parameters
     ----------
