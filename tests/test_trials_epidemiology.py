@@ -149,7 +149,18 @@ VERIFIED_SOURCES = {
     "Polesie2013",
     "Fisher1991",
     "HUNT2010",
+    "Naessen1989",
 }
+VERIFIED_KINDS = (
+    "death",
+    "lifetime_",
+    "frax_uk_",
+    "harstad_",
+    "ostfold_",
+    "newengland_",
+    "hunt_",
+    "uppsala_",
+)
 
 
 def test_data_file_marks_what_is_unverified():
@@ -158,9 +169,7 @@ def test_data_file_marks_what_is_unverified():
         if name.startswith(("hip_", "major_")):
             assert param.source == "Kanis2001" and "unverified" in param.note, name
             kinds.add("malmo")
-        elif name.startswith(
-            ("death", "lifetime_", "frax_uk_", "harstad_", "ostfold_", "newengland_", "hunt_")
-        ):
+        elif name.startswith(VERIFIED_KINDS):
             assert "unverified" not in (param.note + param.where).lower(), name
             assert param.source in VERIFIED_SOURCES, name
             kinds.add(name.split("_")[0])
@@ -168,7 +177,7 @@ def test_data_file_marks_what_is_unverified():
             assert param.source == "Johnell2005" and param.range[0] < param.value < param.range[1], name
         else:
             raise AssertionError(f"{name}: not a kind the test knows")
-    assert {"malmo", "harstad", "ostfold", "newengland", "hunt", "lifetime", "frax"} <= kinds
+    assert {"malmo", "harstad", "ostfold", "newengland", "hunt", "uppsala", "lifetime", "frax"} <= kinds
 
 
 def test_every_incidence_value_says_where_it_was_read():
@@ -279,6 +288,33 @@ def test_fitted_band_incidence_is_within_the_spread_of_very_high_risk_population
     ours = epi.band_incidence(row["sex"], row["site"], row["age_low"], row["age_high"])
     low, high = VERY_HIGH_RISK_SPAN
     assert low <= row["rate_per_1000py"] / ours <= high, (row["rate_per_1000py"], ours)
+
+
+# Uppsala, Sweden, 1983 (Naessen1989): the cumulative rate of a first hip fracture over ages 30-79,
+# i.e. the integral of the incidence from 30 to 80 years, per 1,000. Ours integrates the Malmö fit
+# (below 50 its log-linear continuation, which adds 5.0 of 141 per 1,000 in women and 3.5 of 80 in
+# men). Held to the same spread as the registries without a CI. Measured: women 101.5 / 141.1 =
+# 0.72 (a miss), men 61.5 / 80.4 = 0.76 (met).
+@pytest.mark.parametrize(
+    "sex",
+    [
+        pytest.param(
+            "female",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="published 101.5, ours 141.1 per 1,000 over ages 30-79 (ratio 0.72 < 0.75): the"
+                " Malmö reconstruction is above Uppsala 1983 in women",
+            ),
+        ),
+        "male",
+    ],
+)
+def test_cumulative_hip_rate_30_79_is_within_the_spread_of_uppsala(sex):
+    published = DATA[f"uppsala_hip_{sex}_30_79_cumulative"]
+    ages = np.linspace(30.0, 80.0, 5001)
+    ours = float(np.trapezoid(epi.incidence(ages, sex, "hip"), ages))
+    low, high = VERY_HIGH_RISK_SPAN
+    assert low <= published.value / ours <= high, (published.value, ours)
 
 
 def test_band_incidence_weights_ages_by_the_people_alive():
