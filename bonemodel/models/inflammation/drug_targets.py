@@ -91,7 +91,6 @@ _ALN_5 = sc.alendronate(start_day=OP_START, stop_day=OP_START + 5 * YEAR)
 _ZOL = sc.zoledronate(start_day=OP_START, stop_day=OP_START + 3 * YEAR - 1)
 _TPTD_END = OP_START + 19 * MONTH
 _TPTD = sc.teriparatide(start_day=OP_START, stop_day=_TPTD_END)
-_TPTD_12 = sc.teriparatide(start_day=OP_START, stop_day=OP_START + YEAR)
 _TPTD_CONT = sc.teriparatide(start_day=OP_START, stop_day=OP_START + YEAR, continuous=True)
 _ROMO = sc.romosozumab(start_day=OP_START, stop_day=OP_START + YEAR - 1)
 _ROMO_DMAB = _ROMO + sc.denosumab(start_day=OP_START + YEAR, stop_day=OP_START + 2 * YEAR - 1)
@@ -180,8 +179,13 @@ def _romo_then_dmab(r: _Runner, name: str) -> float:
     return seq - dmab
 
 
-def _pth_pattern(r: _Runner, key: str, drug: Scenario) -> float:
-    return _vs_placebo(r, key, drug, "bmd_spine_rel", 12.0, OP_START + YEAR)
+def _pth_pattern(r: _Runner, key: str, drug: Scenario, t_end: float) -> float:
+    """Spine BMD vs placebo after 12 months of PTH from ``OP_START``, read in the run ``key`` to ``t_end``.
+
+    Daily injections are read in the Neer course (``_TPTD``, 19 months): up to 12 months it has
+    the doses, segments and output times of a 12-month course, so the same numbers to the last bit.
+    """
+    return _vs_placebo(r, key, drug, "bmd_spine_rel", 12.0, t_end)
 
 
 def _mtx(r: _Runner, where: str) -> float:
@@ -489,7 +493,7 @@ DRUG_TARGETS: list[Target] = [
         math.inf,
         "% points",
         "Neer2001; Lemaire2004 (same hormone, the pattern decides)",
-        lambda r: _pth_pattern(r, "tptd_12", _TPTD_12),
+        lambda r: _pth_pattern(r, "tptd", _TPTD, _TPTD_END),
         "teriparatide",
     ),
     _d(
@@ -500,7 +504,7 @@ DRUG_TARGETS: list[Target] = [
         0.0,
         "% points",
         "Lemaire2004; Pivonka2008 (continuous PTH is catabolic)",
-        lambda r: _pth_pattern(r, "tptd_cont", _TPTD_CONT),
+        lambda r: _pth_pattern(r, "tptd_cont", _TPTD_CONT, OP_START + YEAR),
         "teriparatide",
     ),
     # ---------------------------------------------------------------- D3: romosozumab
