@@ -88,6 +88,28 @@ def _grid(t0: float, t1: float, step: float) -> np.ndarray:
     return np.unique(np.concatenate([[0.0], np.arange(t0, t1, step), [t1]]))
 
 
+def _restrict(sol: Solution, times: np.ndarray) -> Solution:
+    """The part of ``sol`` at ``times``, each an output time of the run (or within round-off of
+    one, as simulate puts output times onto switch times)."""
+    t = np.asarray(times, dtype=float)
+    i = np.clip(np.searchsorted(sol.t, t), 1, sol.t.size - 1)
+    nearest = np.where(np.abs(sol.t[i - 1] - t) <= np.abs(sol.t[i] - t), i - 1, i)
+    if np.any(np.abs(sol.t[nearest] - t) > 1e-9 * np.maximum(1.0, np.abs(t))):
+        raise ValueError("_restrict: a time is not an output time of the run")
+    keep = np.unique(nearest)
+    obs = sol.observable_values[:, keep]
+    return Solution(
+        sol.t[keep],
+        sol.y[:, keep],
+        sol.state_names,
+        sol.observable_names,
+        obs,
+        sol.status,
+        sol.message,
+        sol.meta,
+    )
+
+
 def _from(sol: Solution, name: str, t0: float) -> np.ndarray:
     """% change of a relative observable from its value at ``t0`` (the trial's start)."""
     return 100.0 * (sol[name] / sol.at(name, t0) - 1.0)
@@ -415,16 +437,36 @@ def trial_arms() -> dict[str, Scenario]:
     }
 
 
-def trial_effects(model, quick: bool) -> dict[str, pd.DataFrame]:
-    """Per arm, over 3 years from OP_START (index: months): the quantities trials report."""
+def trial_runs(model, quick: bool) -> dict[str, Solution]:
+    """Placebo and each arm of figure (a), 3 years from OP_START on the trial's output times.
+
+    Teriparatide's run also carries the output times of figure (c) in its first year: until the
+    end of that year its doses and segments are those of figure (c)'s daily injections, so
+    :func:`pth_pattern` reads that arm from it instead of integrating a year of daily
+    injections again (the trial's own output times are kept apart in :func:`trial_effects`).
+    """
     t_end = OP_START + 3 * YEAR
     grid = _grid(OP_START, t_end, 5.0 if quick else 2.0)
-    placebo = _run(model, S.menopause(), t_end, grid)
-    out = {}
+    runs = {}
     for name, drug in {"placebo": None, **trial_arms()}.items():
-        sol = placebo if drug is None else _run(model, S.menopause() + drug, t_end, grid)
-        out[name] = _trial_frame(sol, placebo)
-    return out
+        if drug is None:
+            runs[name] = _run(model, S.menopause(), t_end, grid)
+        elif name == "teriparatide":
+            runs[name] = _run(model, S.menopause() + drug, t_end, np.union1d(grid, _pth_grid(quick)))
+        else:
+            runs[name] = _run(model, S.menopause() + drug, t_end, grid)
+    return runs
+
+
+def trial_effects(model, quick: bool, runs: Mapping[str, Solution] | None = None) -> dict[str, pd.DataFrame]:
+    """Per arm, over 3 years from OP_START (index: months): the quantities trials report.
+
+    ``runs`` are those of :func:`trial_runs` (run here when not given).
+    """
+    runs = trial_runs(model, quick) if runs is None else runs
+    grid = _grid(OP_START, OP_START + 3 * YEAR, 5.0 if quick else 2.0)
+    placebo = runs["placebo"]
+    return {name: _trial_frame(_restrict(sol, grid), placebo) for name, sol in runs.items()}
 
 
 def _trial_frame(sol: Solution, placebo: Solution) -> pd.DataFrame:
@@ -733,19 +775,34 @@ ZOOM_DAY = 180.0
 """Day of treatment at which figure (c) zooms into three days of PTH."""
 
 
-def pth_pattern(model, quick: bool) -> dict[str, Solution]:
-    """Placebo, daily injections and a continuous infusion of 20 ug/day for 12 months."""
+def _pth_grid(quick: bool) -> np.ndarray:
+    """Output times of figure (c): 96 a day (48 quick) for 12 months, every minute of the zoom."""
     ts, t_end = OP_START, OP_START + YEAR
     per_day = 48 if quick else 96
     zoom = ts + ZOOM_DAY + np.arange(0.0, 3.0, 1.0 / 1440)
-    grid = np.union1d(_grid(ts, t_end, 1.0 / per_day), zoom)
+    return np.union1d(_grid(ts, t_end, 1.0 / per_day), zoom)
+
+
+def pth_pattern(model, quick: bool, teriparatide: Solution | None = None) -> dict[str, Solution]:
+    """Placebo, daily injections and a continuous infusion of 20 ug/day for 12 months.
+
+    ``teriparatide`` is the teriparatide arm of :func:`trial_runs`: the daily injections are its
+    first year, on this figure's output times (run here when not given).
+    """
+    ts, t_end = OP_START, OP_START + YEAR
+    grid = _pth_grid(quick)
     arms = {
         "placebo": S.menopause(),
         "daily injections": S.menopause() + S.teriparatide(20.0, start_day=ts, stop_day=t_end),
         "continuous infusion": S.menopause()
         + S.teriparatide(20.0, start_day=ts, stop_day=t_end, continuous=True),
     }
-    return {arm: _run(model, sc, t_end, grid) for arm, sc in arms.items()}
+    return {
+        arm: _restrict(teriparatide, grid)
+        if arm == "daily injections" and teriparatide is not None
+        else _run(model, sc, t_end, grid)
+        for arm, sc in arms.items()
+    }
 
 
 def _daily_mean(sol: Solution, name: str, t0: float, days: int) -> pd.Series:
@@ -1101,13 +1158,14 @@ def reproduce(out: str | Path, *, quick: bool = False) -> pd.DataFrame:
     courses = pk_courses(model)
     figure_pk(courses).write_html(out / "drugs_pk_single_dose.html", include_plotlyjs=js)
     rows = pk_rows(model, courses)
-    trials = trial_effects(model, quick)
+    runs = trial_runs(model, quick)
+    trials = trial_effects(model, quick, runs)
     figure_a(trials).write_html(out / "drugs_a_trials.html", include_plotlyjs=js)
     rows += trial_rows(trials)
     stops = stopping(model, quick)
     figure_b(stops).write_html(out / "drugs_b_stopping.html", include_plotlyjs=js)
     rows += stopping_rows(stops)
-    pth = pth_pattern(model, quick)
+    pth = pth_pattern(model, quick, runs["teriparatide"])
     figure_c(pth).write_html(out / "drugs_c_pth_pattern.html", include_plotlyjs=js)
     rows += pth_rows(pth)
     gc = glucocorticoid_doses(model, quick)
