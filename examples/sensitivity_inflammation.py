@@ -44,6 +44,7 @@ import pandas as pd
 
 import bonemodel as bm
 from bonemodel import sensitivity
+from bonemodel.examples._chunks import chunk_size
 from bonemodel.models.inflammation import WITHOUT_DRUGS
 from bonemodel.report import comparison, run_script
 from bonemodel.sweep import sweep
@@ -190,13 +191,6 @@ def local_attributable(
     return sensitivity.tidy(rows)
 
 
-CHUNK = 512
-"""Members per sweep chunk. The batched solver steps the members of a chunk together, so larger
-chunks spend less Python per member: the RA Sobol design (1,024 runs) took 3.0 s in two chunks
-against 5.1 s in the sweep's default eight, on one core. The outputs agree to round-off (1e-14);
-the larger designs of ``--full`` still go to worker processes when the sweep finds that pays."""
-
-
 class _Recorder:
     """Runs a design through the sweep engine and keeps the outputs (for their distribution)."""
 
@@ -212,7 +206,7 @@ class _Recorder:
             t_end=T_END,
             outputs=OUTPUTS,
             progress=False,
-            chunk_size=CHUNK,
+            chunk_size=chunk_size(len(design)),
         ).sort_index()
         failed = runs["status"] != "success"
         if failed.any():
