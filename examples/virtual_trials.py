@@ -14,8 +14,9 @@ measures it (two DXA scans and the within-person change the model does not expla
   low-intensity home exercise, women 65 +- 5 with low bone mass, 8 months; Watson 2018): lumbar
   spine and femoral neck (ours: total hip) change, mean +- SD.
 * **Early RA** (T2/T3, high activity, untreated or anti-TNF from entry, vs age-matched controls,
-  12 months): spine and hip change against the target bands (Gough 1994, Haugeberg 2009); no arm SD
-  could be read.
+  12 months): spine and hip change against the target bands (Gough 1994, Haugeberg 2009) and
+  against Gough's 12-month means (SE; the hip is his trochanter), read as RA minus matched
+  controls as he reports it; no arm SD could be read.
 * **Calcium** (T9a, +1,000 mg/day, 12 months): BMD vs control against the meta-analysis band
   (Tai 2015); no arm SD could be read.
 
@@ -25,6 +26,7 @@ others): our SDs carry a sampling error of about 1/sqrt(2n) (8 % and 13 %).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +60,13 @@ LIFTMOR = {
     # arm: {site: (mean, SD)} [%], Watson 2018 (femoral neck for 'hip')
     "control": {"spine": (-1.2, 2.8), "hip": (-1.9, 2.6)},
     "training": {"spine": (2.9, 2.8), "hip": (0.3, 2.6)},
+}  # fmt: skip
+GOUGH_12M = {
+    # arm: {site: (mean, SE)} [%], Gough 1994 abstract: 12-month change in early RA (before
+    # corticosteroids or DMARDs) and in controls matched for menopausal status; the hip site is
+    # the trochanter (ours: total hip). The abstract prints the units as g/cm2; they are % changes.
+    "RA untreated": {"spine": (-2.4, 0.8), "hip": (-4.3, 0.8)},
+    "controls": {"spine": (-0.6, 0.4), "hip": (-0.4, 0.5)},
 }  # fmt: skip
 
 
@@ -165,17 +174,7 @@ def comparison_rows(results: dict[str, bm.TrialResult]) -> list[dict]:
                 )
             )
             rows.append(_row("LIFTMOR", f"{arm}: {label}, 8 months, SD", lm.loc[arm, f"{e} sd"], sd, "Watson 2018"))  # fmt: skip
-    ra = results["early RA"].summary()
-    bands = {
-        ("RA untreated", "spine"): "-3.5 to -1.5", ("RA untreated", "hip"): "-4.5 to -2.5",
-        ("controls", "spine"): "-1.0 to 0", ("controls", "hip"): "-1.0 to 0",
-        ("RA + anti-TNF", "spine"): "-1.0 to +1.0", ("RA + anti-TNF", "hip"): "-1.0 to +1.0",
-    }  # fmt: skip
-    for (arm, site), band in bands.items():
-        e = f"bmd_{site}_pct@{YEAR:g}"
-        for stat in ("mean", "sd"):
-            rows.append(_row("early RA", f"{arm}: {site}, 12 months, {stat}", ra.loc[arm, f"{e} {stat}"], "",
-                             f"T2/T3 band {band} % (Gough 1994, Haugeberg 2009)" if stat == "mean" else "no arm SD could be read"))  # fmt: skip
+    rows += early_ra_rows(results["early RA"].summary())
     ca = results["calcium"].summary()
     for site in ("spine", "hip"):
         e = f"bmd_{site}_pct@{YEAR:g}"
@@ -190,6 +189,35 @@ def comparison_rows(results: dict[str, bm.TrialResult]) -> list[dict]:
                 "no arm SD could be read",
             )
         )
+    return rows
+
+
+def early_ra_rows(ra: pd.DataFrame) -> list[dict]:
+    """The early-RA trial's rows: each arm against its band and Gough's means, and RA vs controls."""
+    rows = []
+    bands = {
+        ("RA untreated", "spine"): "-3.5 to -1.5", ("RA untreated", "hip"): "-4.5 to -2.5",
+        ("controls", "spine"): "-1.0 to 0", ("controls", "hip"): "-1.0 to 0",
+        ("RA + anti-TNF", "spine"): "-1.0 to +1.0", ("RA + anti-TNF", "hip"): "-1.0 to +1.0",
+    }  # fmt: skip
+    for (arm, site), band in bands.items():
+        e = f"bmd_{site}_pct@{YEAR:g}"
+        gough = GOUGH_12M.get(arm, {}).get(site)
+        source = f"T2/T3 band {band} % (Gough 1994, Haugeberg 2009)"
+        if gough is not None:
+            source = f"Gough 1994 (SE {gough[1]:g}{'; trochanter' if site == 'hip' else ''}); " + source
+        rows.append(_row("early RA", f"{arm}: {site}, 12 months, mean", ra.loc[arm, f"{e} mean"],
+                         "" if gough is None else gough[0], source))  # fmt: skip
+        rows.append(_row("early RA", f"{arm}: {site}, 12 months, sd", ra.loc[arm, f"{e} sd"], "", "no arm SD could be read"))  # fmt: skip
+    for site in ("spine", "hip"):
+        # read against the matched control, as Gough reports it
+        e = f"bmd_{site}_pct@{YEAR:g}"
+        (ra_mean, ra_se), (ctrl_mean, ctrl_se) = (
+            GOUGH_12M[arm][site] for arm in ("RA untreated", "controls")
+        )
+        ours = ra.loc["RA untreated", f"{e} mean"] - ra.loc["controls", f"{e} mean"]
+        rows.append(_row("early RA", f"RA untreated vs controls: {site}, 12 months", ours, round(ra_mean - ctrl_mean, 2),
+                         f"Gough 1994 (SE {math.hypot(ra_se, ctrl_se):.2f}{'; trochanter' if site == 'hip' else ''})"))  # fmt: skip
     return rows
 
 

@@ -54,3 +54,25 @@ def test_denosumab_gains_more_than_freedom_a_named_miss(freedom):
     table = freedom.summary()
     ours = table.loc["denosumab", f"bmd_hip_pct@{3 * VT.YEAR:g} mean"]
     assert ours > VT.FREEDOM_HIP[36][1] + 1.0
+
+
+def test_early_ra_is_read_against_goughs_matched_controls():
+    # Gough 1994: RA minus controls matched for menopausal status, 12 months [%]
+    model = bm.load_model("inflammation")
+    arms = {
+        "controls": None,
+        "RA untreated": bm.scenarios.rheumatoid_arthritis("high"),
+        "RA + anti-TNF": bm.scenarios.rheumatoid_arthritis("high") + bm.scenarios.anti_tnf(),
+    }
+    endpoints = [f"bmd_{site}_pct@{VT.YEAR:g}" for site in ("spine", "hip")]
+    ra = bm.trial(model, VT._population(4, 13, (45.0, 65.0), -0.5), arms, VT.YEAR, endpoints, seed=13)
+    table = ra.summary()
+    rows = {r["quantity"]: r for r in VT.early_ra_rows(table)}
+    for site, published in (("spine", -1.8), ("hip", -3.9)):
+        row = rows[f"RA untreated vs controls: {site}, 12 months"]
+        assert row["published"] == published
+        e = f"bmd_{site}_pct@{VT.YEAR:g} mean"
+        assert row["ours"] == table.loc["RA untreated", e] - table.loc["controls", e]
+        assert row["ours"] < 0  # untreated active RA loses more than its matched controls
+    assert rows["RA untreated: spine, 12 months, mean"]["published"] == -2.4
+    assert rows["RA + anti-TNF: spine, 12 months, mean"]["published"] == ""
