@@ -10,6 +10,8 @@ One denosumab dose followed for the same 10 years shows the cost of one transien
 * single runs: denosumab every 6 months for 10 years (flagged if more than 3x the baseline),
   zoledronate yearly, alendronate (an average daily rate: no windows), and 2 years of daily
   teriparatide (731 injections), also per simulated year against two years without a drug;
+* where the steps of one 6-month dosing interval go (the restart at the injection, the
+  absorption, the depot's decay, the rest of the interval);
 * the batched sweep path (compiled with numba when it is installed) over the precursor-pool
   parameters, ``--n`` members, without a drug and with denosumab every 6 months.
 
@@ -79,6 +81,46 @@ def single_runs(model: bm.Model, repeat: int) -> None:
     )
 
 
+def dose_phases(model: bm.Model) -> None:
+    """Where one dosing interval's integrator steps go: the second denosumab dose, by phase.
+
+    Steps are LSODA's count from day 0 to each mark (runs ending there; the count to a mark does
+    not depend on what follows it). The restart at an injection is the window and the first day;
+    the rest follows the drug's real transient: absorption from the depot (its first-order decay
+    is tracked to ``rtol`` for ~12 e-folds), the fall and recovery of the osteoclasts.
+    """
+    sc = S.menopause() + S.denosumab(stop_day=T_END)
+    dose = 182.5
+    marks = {
+        "15-minute injection window": dose + 15 / 1440,
+        "first day (restart)": dose + 1.0,
+        "days 1-10 (absorption)": dose + 10.0,
+        "days 10-60 (depot decay)": dose + 60.0,
+        "days 60-182.5": 2 * dose,
+    }
+
+    def steps(t: float) -> int:
+        t_eval = np.linspace(0.0, t, int(t) + 2)
+        return int(bm.simulate(model, t, scenario=sc, t_eval=t_eval, rtol=RTOL, atol=ATOL).meta["steps"])
+
+    before = steps(dose)
+    print(f"\nsteps of the second 6-month dosing interval by phase (LSODA, rtol={RTOL}, atol={ATOL}):")
+    total = 0
+    for name, t in marks.items():
+        now = steps(t)
+        print(f"  {name:28s} {now - before:5d}")
+        total += now - before
+        before = now
+    base = steps(T_END)
+    sc_base = S.menopause()
+    plain = int(bm.simulate(model, T_END, scenario=sc_base, rtol=RTOL, atol=ATOL).meta["steps"])
+    print(
+        f"  one interval: {total} steps; 20 intervals need ~{20 * total:,} where a 10-year run without "
+        f"a drug takes {plain} (the dosed run: {base:,}); within 3x would leave "
+        f"{(3 * plain - plain) // 20} steps per interval for the restart and the transient together"
+    )
+
+
 def sweep_time(model: bm.Model, scenario: Scenario, n: int, repeat: int) -> tuple[float, str]:
     """Median seconds of an n-member 10-year sweep (compiling is in the warm-up) and its solver."""
     kwargs = dict(
@@ -111,6 +153,7 @@ def main() -> None:
         f"medians of {args.repeat} runs after a warm-up\n"
     )
     single_runs(model, args.repeat)
+    dose_phases(model)
     sweeps(model, args.n, args.sweep_repeat)
 
 
