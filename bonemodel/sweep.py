@@ -845,6 +845,7 @@ def _choose_method(method: str, plan: Plan, total: int, workers: int) -> _Choice
         source_chars=len(plan.compiled.source),
         workers=workers,
         cached=numba_cached(plan.compiled),
+        switches=len(plan.segments) - 1,
     )
     return _Choice(path.method, path.reason, path.compiles, path.numpy_s, path.numba_s)
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 import bonemodel as bm
-from bonemodel.solvers.cost import choose_path, compile_cost, member_cost
+from bonemodel.solvers.cost import (
+    NUMBA_S_PER_DAY,
+    NUMPY_S_PER_DAY,
+    SWITCH_EQUIV_DAYS,
+    choose_path,
+    compile_cost,
+    member_cost,
+)
 
 FLAGSHIP = {"n_states": 40, "span_days": 3650.0, "source_chars": 140_000, "workers": 2}
 
@@ -44,6 +51,24 @@ def test_break_even_grows_with_compile_cost():
 
 def test_member_cost_grows_with_span_and_states():
     assert member_cost(40, 3650, 1e-8) > member_cost(40, 365, 1e-8) > member_cost(3, 365, 1e-8)
+
+
+def test_each_scenario_switch_costs_like_a_span_of_days():
+    plain = member_cost(40, 3652.5, 1e-8)
+    dosed = member_cost(40, 3652.5, 1e-8, switches=41)  # denosumab every 6 months for 10 years
+    assert dosed / plain == pytest.approx((3652.5 + 41 * SWITCH_EQUIV_DAYS) / 3652.5)
+    # measured per flagship member (41 states) with denosumab (bench_drugs' sweep): 185 ms on
+    # numpy, 26.9 ms on numba; the estimates are within 2x of that
+    assert 0.5 < member_cost(41, 3652.5, NUMPY_S_PER_DAY, switches=41) / 0.185 < 2.0
+    assert 0.5 < member_cost(41, 3652.5, NUMBA_S_PER_DAY, switches=41) / 0.0269 < 2.0
+
+
+def test_a_dosed_sweep_uses_a_cached_kernel_an_undosed_one_of_that_size_would_not():
+    # 64 members: on numpy ~0.3 s undosed (loading numba costs more) but ~12 s with denosumab
+    kw = {**FLAGSHIP, "workers": 1, "members": 64, "cached": True}
+    assert choose_path(**kw).method == "numpy"
+    dosed = choose_path(**kw, switches=41)
+    assert dosed.method == "numba" and dosed.numpy_s > 5.0
 
 
 @pytest.fixture
@@ -89,3 +114,13 @@ def test_resume_keeps_the_stored_method(lemaire, tmp_path):
     first = bm.sweep(lemaire, {"D_R": None}, method="numpy", **kw)
     again = bm.sweep(lemaire, {"D_R": None}, resume=True, **kw)
     assert again.attrs["method"] == first.attrs["method"] == "numpy"
+
+
+def test_sweep_counts_the_scenarios_switches_in_its_estimate(lemaire):
+    kw = {"n": 4, "t_end": 100.0, "progress": False, "workers": 1}
+    plain = bm.sweep(lemaire, {"D_R": None}, **kw).attrs["method_choice"]
+    pulses = bm.Scenario.doses("I_P", 1000.0, start=10.0, interval=20.0, duration=1.0, count=5)
+    dosed = bm.sweep(lemaire, {"D_R": None}, scenario=pulses, **kw).attrs["method_choice"]
+    switches = 2 * 5  # five pulses, each a start and an end
+    expected = (100.0 + switches * SWITCH_EQUIV_DAYS) / 100.0
+    assert dosed["estimated_numpy_s"] / plain["estimated_numpy_s"] == pytest.approx(expected)
