@@ -52,12 +52,36 @@ def days(text: str) -> float:
 
 def count(text: str) -> int:
     """argparse type of ``--n`` and ``--workers``: a positive whole number."""
+    return positive_whole_number(text, "expects a positive whole number")
+
+
+def positive_whole_number(text: str, complaint: str) -> int:
+    """The whole number >= 1 that ``text`` spells, for an argparse type.
+
+    Parameters
+    ----------
+    text
+        The argument as typed.
+    complaint
+        What the error says first, e.g. ``"expects a positive whole number"``; ``", got
+        '<text>'"`` follows.
+
+    Returns
+    -------
+    int
+        The number.
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        If ``text`` is not a whole number or is below 1.
+    """
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expects a positive whole number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"{complaint}, got {text!r}") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"expects a positive whole number, got {text!r}")
+        raise argparse.ArgumentTypeError(f"{complaint}, got {text!r}")
     return value
 
 

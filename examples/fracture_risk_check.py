@@ -50,6 +50,16 @@ _MARKERS = {  # registry source -> marker symbol, colour
     "HUNT2010": ("triangle-up", "#9467bd"),
 }
 
+_INCIDENCE_LINES = (  # column of incidence_by_age -> line style, legend name
+    ("fit", dict(color="black"), "fit used by the package"),
+    (
+        "population",
+        dict(color="firebrick", dash="dash", width=3),
+        "model: age-average person x exp((ln G)^2/2)",
+    ),
+    ("person", dict(color="firebrick", dash="dot"), "model: age-average person (mean BMD)"),
+)
+
 
 def _t_key(t: int) -> str:
     return "t0" if t == 0 else f"tm{-t}"
@@ -167,39 +177,18 @@ def figure(curves: dict[str, pd.DataFrame], table: pd.DataFrame) -> go.Figure:
             row=1,
             col=col,
         )
-        fig.add_scatter(
-            x=frame.index,
-            y=frame["fit"],
-            mode="lines",
-            line=dict(color="black"),
-            name="fit used by the package",
-            legendgroup="fit",
-            showlegend=first,
-            row=1,
-            col=col,
-        )
-        fig.add_scatter(
-            x=frame.index,
-            y=frame["population"],
-            mode="lines",
-            line=dict(color="firebrick", dash="dash", width=3),
-            name="model: age-average person x exp((ln G)^2/2)",
-            legendgroup="population",
-            showlegend=first,
-            row=1,
-            col=col,
-        )
-        fig.add_scatter(
-            x=frame.index,
-            y=frame["person"],
-            mode="lines",
-            line=dict(color="firebrick", dash="dot"),
-            name="model: age-average person (mean BMD)",
-            legendgroup="person",
-            showlegend=first,
-            row=1,
-            col=col,
-        )
+        for column, line, name in _INCIDENCE_LINES:
+            fig.add_scatter(
+                x=frame.index,
+                y=frame[column],
+                mode="lines",
+                line=line,
+                name=name,
+                legendgroup=column,
+                showlegend=first,
+                row=1,
+                col=col,
+            )
         checks = epi.published_incidence(sex)
         for kind, sub in checks.groupby("source"):
             upper = np.minimum(sub.age_high, END_AGE + 5.0)

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from bonemodel import scenarios as S
+from bonemodel.examples._figures import overlaid_panels
 from bonemodel.models import load_model
 from bonemodel.plotting import wrap_title
 from bonemodel.report import comparison, run_script
@@ -77,25 +77,9 @@ def recovery(frame: pd.DataFrame) -> dict[str, float]:
 
 
 def figure(runs: dict[str, pd.DataFrame]) -> go.Figure:
-    fig = make_subplots(
-        rows=3, cols=2, shared_xaxes=True, subplot_titles=[p[1] for p in PANELS], vertical_spacing=0.08
-    )
-    for k, (label, frame) in enumerate(runs.items()):
-        for i, (column, _) in enumerate(PANELS):
-            fig.add_trace(
-                go.Scatter(
-                    x=frame.index / YEAR,
-                    y=frame[column],
-                    name=label,
-                    legendgroup=label,
-                    showlegend=i == 0,
-                    mode="lines",
-                    line={"color": COLOURS[k % len(COLOURS)]},
-                ),
-                row=i // 2 + 1,
-                col=i % 2 + 1,
-            )
-            fig.add_vline(x=SWITCH / YEAR, line_dash="dot", line_color="grey", row=i // 2 + 1, col=i % 2 + 1)
+    fig = overlaid_panels(runs, PANELS, COLOURS, cols=2, vertical_spacing=0.08, time_unit=YEAR)
+    for i in range(len(PANELS)):
+        fig.add_vline(x=SWITCH / YEAR, line_dash="dot", line_color="grey", row=i // 2 + 1, col=i % 2 + 1)
     for col in (1, 2):
         fig.update_xaxes(title_text="years", row=3, col=col)
     lost = {k: f["bmd_spine_pct"].iloc[-1] - f["bmd_spine_pct"].asof(SWITCH) for k, f in runs.items()}

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from bonemodel import scenarios as S
+from bonemodel.examples._figures import overlaid_panels
 from bonemodel.models import load_model
 from bonemodel.report import comparison, run_script
 from bonemodel.simulate import simulate
@@ -69,24 +69,7 @@ def run(quick: bool = False) -> dict[str, pd.DataFrame]:
 
 
 def figure(runs: dict[str, pd.DataFrame]) -> go.Figure:
-    fig = make_subplots(
-        rows=4, cols=2, shared_xaxes=True, subplot_titles=[p[1] for p in PANELS], vertical_spacing=0.07
-    )
-    for k, (label, frame) in enumerate(runs.items()):
-        for i, (column, _) in enumerate(PANELS):
-            fig.add_trace(
-                go.Scatter(
-                    x=frame.index,
-                    y=frame[column],
-                    name=label,
-                    legendgroup=label,
-                    showlegend=i == 0,
-                    mode="lines",
-                    line={"color": COLOURS[k % len(COLOURS)]},
-                ),
-                row=i // 2 + 1,
-                col=i % 2 + 1,
-            )
+    fig = overlaid_panels(runs, PANELS, COLOURS, cols=2, vertical_spacing=0.07)
     for col in (1, 2):
         fig.update_xaxes(title_text="years", row=4, col=col)
     mets = runs["metabolic syndrome"].iloc[-1]

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
+from bonemodel.examples._figures import overlaid_panels
 from bonemodel.models import load_model
 from bonemodel.models.pivonka2008 import PERTURBATION_START, PERTURBATION_STOP, PUBLISHED_STEADY_STATE
 from bonemodel.report import comparison, run_script, steady_state_rows
@@ -56,22 +56,7 @@ _COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
 
 
 def _figure(runs: dict[str, pd.DataFrame], panels: list[tuple[str, str]], title: str) -> go.Figure:
-    fig = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, subplot_titles=[p[1] for p in panels])
-    for k, (label, frame) in enumerate(runs.items()):
-        for i, (column, _) in enumerate(panels, start=1):
-            fig.add_trace(
-                go.Scatter(
-                    x=frame.index,
-                    y=frame[column],
-                    name=label,
-                    legendgroup=label,
-                    showlegend=i == 1,
-                    mode="lines",
-                    line={"color": _COLORS[k % len(_COLORS)]},
-                ),
-                row=i,
-                col=1,
-            )
+    fig = overlaid_panels(runs, panels, _COLORS)
     for i in range(1, len(panels) + 1):
         fig.add_vrect(
             x0=PERTURBATION_START,

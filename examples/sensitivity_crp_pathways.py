@@ -31,9 +31,9 @@ import pandas as pd
 
 import bonemodel as bm
 from bonemodel import sensitivity
-from bonemodel.examples._chunks import chunk_size
-from bonemodel.report import comparison, run_script
-from bonemodel.sweep import sweep
+from bonemodel.examples._chunks import sweep_in_chunks
+from bonemodel.examples._full import run_script_with_full
+from bonemodel.report import comparison
 
 T_END = 3652.5
 OUTPUT = "fracture_rr_hip@3652.5"
@@ -94,25 +94,10 @@ def knockouts(model: bm.Model, scenario) -> dict[str, float]:
 
 
 def evaluator(model: bm.Model, scenario) -> Callable[[pd.DataFrame], pd.DataFrame]:
-    """The design's runs through the sweep in chunks of :data:`CHUNK`: design frame -> outputs."""
+    """The design's runs through the sweep in equal chunks (:func:`sweep_in_chunks`): design frame -> outputs."""
 
     def evaluate(design: pd.DataFrame) -> pd.DataFrame:
-        runs = sweep(
-            model,
-            design,
-            scenario=scenario,
-            t_end=T_END,
-            outputs=[OUTPUT],
-            progress=False,
-            chunk_size=chunk_size(len(design)),
-        ).sort_index()
-        failed = runs["status"] != "success"
-        if failed.any():
-            raise bm.errors.SolverError(
-                f"{int(failed.sum())} of {len(runs)} runs failed (first: {runs['status'][failed].iloc[0]}); "
-                "narrow the factor ranges"
-            )
-        return runs[[OUTPUT]]
+        return sweep_in_chunks(model, design, [OUTPUT], scenario=scenario, t_end=T_END)
 
     return evaluate
 
@@ -205,10 +190,4 @@ def reproduce(out: Path, *, quick: bool = False, full: bool = False) -> pd.DataF
 
 
 if __name__ == "__main__":
-    import functools
-    import sys
-
-    wide = "--full" in sys.argv
-    if wide:
-        sys.argv.remove("--full")
-    run_script(functools.partial(reproduce, full=wide), "figures")
+    run_script_with_full(reproduce)

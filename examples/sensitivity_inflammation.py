@@ -44,10 +44,11 @@ import pandas as pd
 
 import bonemodel as bm
 from bonemodel import sensitivity
-from bonemodel.examples._chunks import chunk_size
+from bonemodel.examples._chunks import sweep_in_chunks
+from bonemodel.examples._full import run_script_with_full
+from bonemodel.examples._ranking import ranked_parameters
 from bonemodel.models.inflammation import WITHOUT_DRUGS
-from bonemodel.report import comparison, run_script
-from bonemodel.sweep import sweep
+from bonemodel.report import comparison
 
 T_END = 3650.0
 """Simulated span and time of the outputs (days): 10 years."""
@@ -73,7 +74,20 @@ def resolve_factors(model: bm.Model, factors: Mapping[str, tuple | str]) -> dict
     return out
 
 
-# Factors of the RA study. Values are those of parameters/inflammation_*.toml.
+# Factors of both studies, last in each. Values are those of parameters/inflammation_*.toml.
+_SHARED_FACTORS: dict[str, tuple | str] = {
+    # skeletal sites: turnover rates and trabecular fractions, file ranges (physiological spans)
+    "tau_trab": (0.15, 0.35),
+    "tau_cort": (0.02, 0.06),
+    "f_spine_trab": (0.3, 0.7),
+    "f_hip_trab": (0.15, 0.5),
+    # osteoblast-lineage time scale (calibrated), x0.5-x2
+    "lam_OB": X2,
+    # mechanostat strength (RA lowers habitual loading): assumed 1.0, x0.5-x2
+    "s_Scl": X2,
+}
+
+# Factors of the RA study.
 RA_FACTORS: dict[str, tuple | str] = {
     # immune activation per unit of RA activity: calibrated, x0.5-x2 around the file value
     "a_RA": X2,
@@ -86,15 +100,7 @@ RA_FACTORS: dict[str, tuple | str] = {
     "c_OCp_TNF": X2,
     "c_OCa_IL1": X2,
     "w_R6": X2,
-    # skeletal sites: turnover rates and trabecular fractions, file ranges (physiological spans)
-    "tau_trab": (0.15, 0.35),
-    "tau_cort": (0.02, 0.06),
-    "f_spine_trab": (0.3, 0.7),
-    "f_hip_trab": (0.15, 0.5),
-    # osteoblast-lineage time scale (calibrated), x0.5-x2
-    "lam_OB": X2,
-    # mechanostat strength (RA lowers habitual loading): assumed 1.0, x0.5-x2
-    "s_Scl": X2,
+    **_SHARED_FACTORS,
 }
 
 # Factors of the menopause study.
@@ -112,13 +118,7 @@ MENOPAUSE_FACTORS: dict[str, tuple | str] = {
     "c_RANKL": X2,
     "c_OPG": X2,
     "c_OBa_apop": X2,
-    # skeletal sites, file ranges; lineage time scale and mechanostat, x0.5-x2
-    "tau_trab": (0.15, 0.35),
-    "tau_cort": (0.02, 0.06),
-    "f_spine_trab": (0.3, 0.7),
-    "f_hip_trab": (0.15, 0.5),
-    "lam_OB": X2,
-    "s_Scl": X2,
+    **_SHARED_FACTORS,
 }
 
 STUDIES = {
@@ -199,23 +199,9 @@ class _Recorder:
         self.values: list[pd.DataFrame] = []
 
     def __call__(self, design: pd.DataFrame) -> pd.DataFrame:
-        runs = sweep(
-            self.model,
-            design,
-            scenario=self.scenario,
-            t_end=T_END,
-            outputs=OUTPUTS,
-            progress=False,
-            chunk_size=chunk_size(len(design)),
-        ).sort_index()
-        failed = runs["status"] != "success"
-        if failed.any():
-            raise bm.errors.SolverError(
-                f"{int(failed.sum())} of {len(runs)} runs failed (first: {runs['status'][failed].iloc[0]}); "
-                "narrow the factor ranges"
-            )
-        self.values.append(runs[OUTPUTS])
-        return runs[OUTPUTS]
+        values = sweep_in_chunks(self.model, design, OUTPUTS, scenario=self.scenario, t_end=T_END)
+        self.values.append(values)
+        return values
 
 
 def global_study(
@@ -228,11 +214,6 @@ def global_study(
     recorder = _Recorder(model, scenario)
     sobol = sensitivity.sobol(model, dict(factors), OUTPUTS, n=n_sobol, seed=seed, evaluate=recorder)
     return morris, sobol, pd.concat(recorder.values)
-
-
-def _ranked(frame: pd.DataFrame, output: str, index: str) -> list[str]:
-    sub = frame[(frame["output"] == output) & (frame["index"] == index)]
-    return sub.reindex(sub["value"].abs().sort_values(ascending=False).index)["parameter"].tolist()
 
 
 def _value(frame: pd.DataFrame, output: str, index: str, parameter: str) -> float:
@@ -266,7 +247,7 @@ def _rows(study, base, factors, local, morris, sobol, values, drift) -> list[dic
                 "source": SOURCE,
             }
         )
-        order = _ranked(local, output, "local")
+        order = ranked_parameters(local, output, "local")
         module_top = next(p for p in order if p in neutral)
         for label, parameter in (
             ("top parameter overall", order[0]),
@@ -282,7 +263,7 @@ def _rows(study, base, factors, local, morris, sobol, values, drift) -> list[dic
                     "source": SOURCE,
                 }
             )
-        st_order = _ranked(sobol, output, "ST")
+        st_order = ranked_parameters(sobol, output, "ST")
         top = st_order[0]
         st = sobol[(sobol["output"] == output) & (sobol["index"] == "ST") & (sobol["parameter"] == top)].iloc[
             0
@@ -309,7 +290,7 @@ def _rows(study, base, factors, local, morris, sobol, values, drift) -> list[dic
                 "source": SOURCE,
             }
         )
-        mu_order = _ranked(morris, output, "mu_star")
+        mu_order = ranked_parameters(morris, output, "mu_star")
         rows.append(
             {
                 "figure": fig,
@@ -408,10 +389,4 @@ def reproduce(out: Path, *, quick: bool = False, full: bool = False) -> pd.DataF
 
 
 if __name__ == "__main__":
-    import functools
-    import sys
-
-    wide = "--full" in sys.argv
-    if wide:
-        sys.argv.remove("--full")
-    run_script(functools.partial(reproduce, full=wide), "figures")
+    run_script_with_full(reproduce)

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from bonemodel import sensitivity
+from bonemodel.examples._ranking import rank_of
 from bonemodel.models import load_model
 from bonemodel.report import comparison, run_script
 from bonemodel.sensitivity.morris import morris_of
@@ -70,12 +71,6 @@ def morris_findings(*, n: int, seed: int = 1) -> pd.DataFrame:
     return morris_of(evaluate, ranges, [BALANCE, "log_B"], n=n, seed=seed)
 
 
-def _rank(frame: pd.DataFrame, output: str, index: str, parameter: str) -> int:
-    sub = frame[(frame["output"] == output) & (frame["index"] == index)]
-    order = sub.reindex(sub["value"].abs().sort_values(ascending=False).index)["parameter"].tolist()
-    return order.index(parameter) + 1
-
-
 def reproduce(out: Path, *, quick: bool = False) -> pd.DataFrame:
     """Reproduce Lemaire et al. 2004's precursor-pool finding by steady-state and Morris sensitivities.
 
@@ -107,7 +102,7 @@ def reproduce(out: Path, *, quick: bool = False) -> pd.DataFrame:
         {
             "figure": fig_s,
             "quantity": f"rank of D_R (precursor supply) by |d log(B/C)/d log p| among {n_params}",
-            "ours": _rank(steady, BALANCE, "steady", "D_R"),
+            "ours": rank_of(steady, BALANCE, "steady", "D_R"),
             "published": "preosteoblast pool is the essential lever of bone formation",
             "unit": "rank",
             "source": SOURCE,
@@ -147,7 +142,7 @@ def reproduce(out: Path, *, quick: bool = False) -> pd.DataFrame:
         {
             "figure": fig_m,
             "quantity": f"rank of D_R by Morris mu* of log(B/C) among {len(mu_star)}",
-            "ours": _rank(morris, BALANCE, "mu_star", "D_R"),
+            "ours": rank_of(morris, BALANCE, "mu_star", "D_R"),
             "published": "preosteoblast pool is the essential lever of bone formation",
             "unit": "rank",
             "source": SOURCE,

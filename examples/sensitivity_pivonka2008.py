@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from bonemodel import sensitivity
+from bonemodel.examples._ranking import rank_of
 from bonemodel.examples.pivonka2008 import EXPECTED_BV
 from bonemodel.models import load_model
 from bonemodel.report import comparison, run_script
@@ -77,12 +78,6 @@ def morris_findings(*, n: int, seed: int = 1) -> pd.DataFrame:
     ranges = {p: (*model.parameters[p].range, "log") for p in _params(model)}
     outputs = [f"OCa@{T_BV:g}", f"pct_change(BV@{T_BV:g})"]
     return sensitivity.morris(model, ranges, outputs, n=n, seed=seed, t_end=T_BV, workers=1, progress=False)
-
-
-def _rank(frame: pd.DataFrame, output: str, index: str, parameter: str) -> int:
-    sub = frame[(frame["output"] == output) & (frame["index"] == index)]
-    order = sub.reindex(sub["value"].abs().sort_values(ascending=False).index)["parameter"].tolist()
-    return order.index(parameter) + 1
 
 
 def _top(frame: pd.DataFrame, output: str, index: str) -> str:
@@ -193,7 +188,7 @@ def reproduce(out: Path, *, quick: bool = False) -> pd.DataFrame:
                 {
                     "figure": fig_m,
                     "quantity": f"rank of {parameter} by Morris mu* of {label} among {n_morris}",
-                    "ours": _rank(morris, output, "mu_star", parameter),
+                    "ours": rank_of(morris, output, "mu_star", parameter),
                     "published": "",
                     "unit": "rank",
                     "source": f"ours: top parameter is {_top(morris, output, 'mu_star')}; "

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -142,6 +142,79 @@ def check_count(n: Any, what: str, minimum: int = 1) -> int:
     return int(n)
 
 
+def check_conf_level(conf_level: float) -> None:
+    """Refuse a confidence level outside (0, 1).
+
+    Parameters
+    ----------
+    conf_level
+        Confidence level of the bootstrap intervals.
+
+    Raises
+    ------
+    BonemodelError
+        If it is not strictly between 0 and 1.
+    """
+    if not 0 < conf_level < 1:
+        raise BonemodelError(f"conf_level must be in (0, 1), got {conf_level}")
+
+
+def salib_missing() -> BonemodelError:
+    """The error of a global method called where SALib, an optional dependency, is not installed.
+
+    Returns
+    -------
+    BonemodelError
+        The error, naming the extra that installs SALib.
+    """
+    return BonemodelError(
+        "global sensitivity analysis needs SALib; install it with `pip install bonemodel[sensitivity]`"
+    )
+
+
+def interval_row(output: str, parameter: str, index: str, value: float, half: float) -> dict[str, Any]:
+    """A row of the tidy frame with its confidence interval ``value`` ∓ ``half``.
+
+    Parameters
+    ----------
+    output, parameter, index
+        What the row is about.
+    value
+        The index's estimate.
+    half
+        Half-width of its confidence interval.
+
+    Returns
+    -------
+    dict
+        ``output, parameter, index, value, conf_low, conf_high``.
+    """
+    return {
+        "output": output,
+        "parameter": parameter,
+        "index": index,
+        "value": value,
+        "conf_low": value - half,
+        "conf_high": value + half,
+    }
+
+
+def factor_ranges(fs: Sequence[Factor]) -> dict[str, tuple[float, float, str]]:
+    """The factors' ranges as a result's ``attrs`` record them.
+
+    Parameters
+    ----------
+    fs
+        The factors.
+
+    Returns
+    -------
+    dict
+        Name -> ``(low, high, "log" or "uniform")``.
+    """
+    return {f.name: (f.low, f.high, "log" if f.log else "uniform") for f in fs}
+
+
 def outputs_matrix(result: Any, names: Sequence[str], rows: int) -> np.ndarray:
     """(rows, n_outputs) float matrix from an evaluation result (DataFrame, dict or array)."""
     if isinstance(result, pd.DataFrame):
@@ -215,6 +288,84 @@ def model_evaluator(
         return result
 
     return evaluate
+
+
+class Design(Protocol):
+    """A drawn design that analyses the outputs evaluated on its rows (Morris, Sobol)."""
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """Parameter values of every evaluation, in design order."""
+
+    def analyze(self, Y: np.ndarray, outputs: Sequence[str]) -> pd.DataFrame:
+        """The tidy frame of outputs ``Y`` (rows, n_outputs) named ``outputs``."""
+
+
+def evaluate_and_analyze(design: Design, func: Evaluate, names: Sequence[str]) -> pd.DataFrame:
+    """Evaluate ``func`` on the design's parameter values and analyse the outputs it returns.
+
+    Parameters
+    ----------
+    design
+        The drawn design.
+    func
+        Design frame -> outputs (DataFrame, mapping or array).
+    names
+        The outputs to analyse.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The design's tidy frame.
+    """
+    frame = design.frame
+    return design.analyze(outputs_matrix(func(frame), names, len(frame)), names)
+
+
+def analyze_model(
+    model: Model | str,
+    params: Sequence[str] | Mapping[str, Any],
+    outputs: Any,
+    method: Callable[[list[Factor], list[str], Evaluate], pd.DataFrame],
+    *,
+    evaluate: Evaluate | None,
+    scenario: Any,
+    t_end: float | None,
+    **sweep_options: Any,
+) -> pd.DataFrame:
+    """A global method applied to a model: factors and outputs checked, the design run by ``bm.sweep``.
+
+    Parameters
+    ----------
+    model, params, outputs
+        As the public method received them (a shipped model's name is loaded here).
+    method
+        ``method(factors, output names, evaluate) -> tidy frame``: draws the design and analyses it.
+    evaluate
+        Replaces the sweep: a function design frame -> outputs.
+    scenario, t_end
+        Passed to every simulation (``t_end`` in days).
+    **sweep_options
+        The rest of :func:`model_evaluator`'s options: ``workers, client, out, resume,
+        progress, seed``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The method's tidy frame, with the model, scenario and ``t_end`` added to its ``attrs``.
+    """
+    if isinstance(model, str):
+        from ..models import load_model
+
+        model = load_model(model)
+    fs = factors(model, params)
+    names = output_names(model, outputs, t_end=t_end)
+    run = evaluate or model_evaluator(model, outputs, scenario=scenario, t_end=t_end, **sweep_options)
+    result = method(fs, names, run)
+    result.attrs.update(
+        {"model": model.name, "scenario": getattr(scenario, "name", scenario), "t_end": t_end}
+    )
+    return result
 
 
 def _in_design_order(result: pd.DataFrame, rows: int) -> pd.DataFrame:

@@ -27,9 +27,7 @@ def _salib():
         from SALib.analyze import morris as morris_analyze
         from SALib.sample import morris as morris_sample
     except ImportError:  # pragma: no cover - depends on the environment
-        raise BonemodelError(
-            "global sensitivity analysis needs SALib; install it with `pip install bonemodel[sensitivity]`"
-        ) from None
+        raise _design.salib_missing() from None
     return morris_sample, morris_analyze
 
 
@@ -70,8 +68,7 @@ class MorrisDesign:
             raise BonemodelError(f"num_levels must be an even integer >= 2, got {self.num_levels!r}")
         if self.num_levels % 2:
             raise BonemodelError(f"num_levels must be even (SALib's Morris grid), got {self.num_levels}")
-        if not 0 < self.conf_level < 1:
-            raise BonemodelError(f"conf_level must be in (0, 1), got {self.conf_level}")
+        _design.check_conf_level(self.conf_level)
         if self.optimal_trajectories is not None and not 2 <= self.optimal_trajectories < self.n:
             raise BonemodelError(
                 f"optimal_trajectories must be in [2, n) = [2, {self.n}), got {self.optimal_trajectories}"
@@ -122,16 +119,7 @@ class MorrisDesign:
             )
             for j, f in enumerate(self.factors):
                 mu_star, half = float(si["mu_star"][j]), float(si["mu_star_conf"][j])
-                rows.append(
-                    {
-                        "output": out,
-                        "parameter": f.name,
-                        "index": "mu_star",
-                        "value": mu_star,
-                        "conf_low": mu_star - half,
-                        "conf_high": mu_star + half,
-                    }
-                )
+                rows.append(_design.interval_row(out, f.name, "mu_star", mu_star, half))
                 rows.append({"output": out, "parameter": f.name, "index": "mu", "value": float(si["mu"][j])})
                 rows.append(
                     {"output": out, "parameter": f.name, "index": "sigma", "value": float(si["sigma"][j])}
@@ -143,7 +131,7 @@ class MorrisDesign:
             "evaluations": int(len(self.unit)),
             "seed": self.seed,
             "num_levels": self.num_levels,
-            "factors": {f.name: (f.low, f.high, "log" if f.log else "uniform") for f in self.factors},
+            "factors": _design.factor_ranges(self.factors),
         }
         return frame
 
@@ -192,8 +180,7 @@ def morris_of(
     fs = _design.factors(None, ranges)
     names = _design.output_names(None, outputs)
     design = MorrisDesign(fs, n, seed, num_levels, optimal_trajectories, num_resamples, conf_level)
-    frame = design.frame
-    return design.analyze(_design.outputs_matrix(func(frame), names, len(frame)), names)
+    return _design.evaluate_and_analyze(design, func, names)
 
 
 def morris(
@@ -250,16 +237,17 @@ def morris(
     pandas.DataFrame
         Tidy frame with indices ``"mu_star"`` (with CI), ``"mu"`` and ``"sigma"``.
     """
-    if isinstance(model, str):
-        from ..models import load_model
 
-        model = load_model(model)
-    fs = _design.factors(model, params)
-    names = _design.output_names(model, outputs, t_end=t_end)
-    design = MorrisDesign(fs, n, seed, num_levels, optimal_trajectories, num_resamples, conf_level)
-    run = evaluate or _design.model_evaluator(
+    def method(fs: list[_design.Factor], names: list[str], run: _design.Evaluate) -> pd.DataFrame:
+        design = MorrisDesign(fs, n, seed, num_levels, optimal_trajectories, num_resamples, conf_level)
+        return _design.evaluate_and_analyze(design, run, names)
+
+    return _design.analyze_model(
         model,
+        params,
         outputs,
+        method,
+        evaluate=evaluate,
         scenario=scenario,
         t_end=t_end,
         workers=workers,
@@ -269,9 +257,3 @@ def morris(
         progress=progress,
         seed=seed,
     )
-    frame = design.frame
-    result = design.analyze(_design.outputs_matrix(run(frame), names, len(frame)), names)
-    result.attrs.update(
-        {"model": model.name, "scenario": getattr(scenario, "name", scenario), "t_end": t_end}
-    )
-    return result

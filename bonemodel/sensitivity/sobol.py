@@ -31,9 +31,7 @@ def _salib():
         from SALib.sample import fast_sampler
         from SALib.sample import sobol as sobol_sample
     except ImportError:  # pragma: no cover - depends on the environment
-        raise BonemodelError(
-            "global sensitivity analysis needs SALib; install it with `pip install bonemodel[sensitivity]`"
-        ) from None
+        raise _design.salib_missing() from None
     return sobol_sample, sobol_analyze, fast_sampler, fast_analyze
 
 
@@ -70,8 +68,7 @@ class SobolDesign:
 
     def __post_init__(self) -> None:
         self.n = _check_power_of_two(self.n)
-        if not 0 < self.conf_level < 1:
-            raise BonemodelError(f"conf_level must be in (0, 1), got {self.conf_level}")
+        _design.check_conf_level(self.conf_level)
         _design.check_count(self.num_resamples, "num_resamples", 2)
         sample_seed, _ = _design.seeds(self.seed)
         sobol_sample, *_ = _salib()
@@ -120,12 +117,12 @@ class SobolDesign:
             for index in ("S1", "ST"):
                 for j, p in enumerate(names):
                     v, c = float(si[index][j]), float(si[f"{index}_conf"][j])
-                    rows.append(_row(out, p, index, v, c))
+                    rows.append(_design.interval_row(out, p, index, v, c))
             if self.second_order:
                 for a in range(len(names)):
                     for b in range(a + 1, len(names)):
                         v, c = float(si["S2"][a, b]), float(si["S2_conf"][a, b])
-                        rows.append(_row(out, f"{names[a]}:{names[b]}", "S2", v, c))
+                        rows.append(_design.interval_row(out, f"{names[a]}:{names[b]}", "S2", v, c))
         frame = tidy(rows)
         frame.attrs = self.meta()
         return frame
@@ -164,7 +161,7 @@ class SobolDesign:
             "second_order": self.second_order,
             "num_resamples": self.num_resamples,
             "conf_level": self.conf_level,
-            "factors": {f.name: (f.low, f.high, "log" if f.log else "uniform") for f in self.factors},
+            "factors": _design.factor_ranges(self.factors),
         }
 
 
@@ -212,9 +209,7 @@ def sobol_of(
     fs = _design.factors(None, ranges)
     names = _design.output_names(None, outputs)
     design = SobolDesign(fs, n, seed, second_order, num_resamples, conf_level)
-    frame = design.frame
-    Y = _design.outputs_matrix(func(frame), names, len(frame))
-    return design.analyze(Y, names)
+    return _design.evaluate_and_analyze(design, func, names)
 
 
 def sobol(
@@ -271,13 +266,17 @@ def sobol(
         Tidy frame with indices ``"S1"``, ``"ST"`` (and ``"S2"`` with parameter ``"A:B"``);
         ``conf_low``/``conf_high`` = value ∓ the bootstrap half-width.
     """
-    model = _load(model)
-    fs = _design.factors(model, params)
-    names = _design.output_names(model, outputs, t_end=t_end)
-    design = SobolDesign(fs, n, seed, second_order, num_resamples, conf_level)
-    run = evaluate or _design.model_evaluator(
+
+    def method(fs: list[_design.Factor], names: list[str], run: _design.Evaluate) -> pd.DataFrame:
+        design = SobolDesign(fs, n, seed, second_order, num_resamples, conf_level)
+        return _design.evaluate_and_analyze(design, run, names)
+
+    return _design.analyze_model(
         model,
+        params,
         outputs,
+        method,
+        evaluate=evaluate,
         scenario=scenario,
         t_end=t_end,
         workers=workers,
@@ -287,11 +286,6 @@ def sobol(
         progress=progress,
         seed=seed,
     )
-    frame = design.frame
-    Y = _design.outputs_matrix(run(frame), names, len(frame))
-    result = design.analyze(Y, names)
-    result.attrs.update({"model": model.name, "scenario": _scenario_name(scenario), "t_end": t_end})
-    return result
 
 
 def efast(
@@ -342,12 +336,16 @@ def efast(
     pandas.DataFrame
         Tidy frame with indices ``"S1"`` and ``"ST"`` (dimensionless); confidence bounds NaN.
     """
-    model = _load(model)
-    fs = _design.factors(model, params)
-    names = _design.output_names(model, outputs, t_end=t_end)
-    run = evaluate or _design.model_evaluator(
+
+    def method(fs: list[_design.Factor], names: list[str], run: _design.Evaluate) -> pd.DataFrame:
+        return efast_of(run, fs, names, n=n, seed=seed, M=M)
+
+    return _design.analyze_model(
         model,
+        params,
         outputs,
+        method,
+        evaluate=evaluate,
         scenario=scenario,
         t_end=t_end,
         workers=workers,
@@ -357,9 +355,6 @@ def efast(
         progress=progress,
         seed=seed,
     )
-    result = efast_of(run, fs, names, n=n, seed=seed, M=M)
-    result.attrs.update({"model": model.name, "scenario": _scenario_name(scenario), "t_end": t_end})
-    return result
 
 
 def efast_of(
@@ -436,26 +431,3 @@ def _check_power_of_two(n: Any) -> int:
             f"got {n}; use {lower} or {lower * 2}"
         )
     return n
-
-
-def _row(output: str, parameter: str, index: str, value: float, half: float) -> dict:
-    return {
-        "output": output,
-        "parameter": parameter,
-        "index": index,
-        "value": value,
-        "conf_low": value - half,
-        "conf_high": value + half,
-    }
-
-
-def _scenario_name(scenario) -> str | None:
-    return getattr(scenario, "name", scenario)
-
-
-def _load(model: Model | str) -> Model:
-    if isinstance(model, str):
-        from ..models import load_model
-
-        return load_model(model)
-    return model

@@ -36,7 +36,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .._cli_common import UsageError, check_output_folder, write_whole
+from .._cli_common import UsageError, check_output_folder, positive_whole_number, write_whole
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -141,13 +141,8 @@ def _write_people(result: Any, path: str) -> None:
 
 
 def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
-    return value
+    """argparse type of ``--workers``: a whole number >= 1."""
+    return positive_whole_number(text, "must be a whole number >= 1")
 
 
 def read_config(path: Path) -> dict[str, Any]:
