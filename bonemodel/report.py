@@ -97,19 +97,26 @@ def format_table(frame: pd.DataFrame) -> str:
     return shown.to_string(index=False)
 
 
-def run_script(reproduce: Callable[..., pd.DataFrame], default_out: str) -> None:
-    """Command-line entry of an example script: ``--out DIR`` and ``--quick``.
+def run_script(
+    reproduce: Callable[..., pd.DataFrame], default_out: str, *, full_help: str | None = None
+) -> None:
+    """Command-line entry of an example script: ``--out DIR``, ``--quick`` and, if asked, ``--full``.
 
     Parameters
     ----------
     reproduce
-        The example's ``reproduce(out, *, quick=False)``.
+        The example's ``reproduce(out, *, quick=False)`` (with ``full=False`` too when
+        ``full_help`` is given).
     default_out
         Folder written when ``--out`` is not given.
+    full_help
+        Help text of a ``--full`` flag passed to ``reproduce`` as ``full=``; None: no such flag.
     """
     parser = argparse.ArgumentParser(description=(reproduce.__doc__ or "").strip().splitlines()[0])
     parser.add_argument("--out", default=default_out, help="folder for the HTML figures")
     parser.add_argument("--quick", action="store_true", help="smaller settings, for tests")
+    if full_help is not None:
+        parser.add_argument("--full", action="store_true", help=full_help)
     args = parser.parse_args()
     out = Path(args.out)
     try:
@@ -117,5 +124,6 @@ def run_script(reproduce: Callable[..., pd.DataFrame], default_out: str) -> None
     except UsageError as exc:
         parser.error(str(exc))  # one line and exit code 2, no traceback
     out.mkdir(parents=True, exist_ok=True)
-    table = reproduce(out, quick=args.quick)
+    extra = {} if full_help is None else {"full": args.full}
+    table = reproduce(out, quick=args.quick, **extra)
     print(format_table(table))

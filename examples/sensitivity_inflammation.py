@@ -389,4 +389,4 @@ def reproduce(out: Path, *, quick: bool = False, full: bool = False) -> pd.DataF
 
 
 if __name__ == "__main__":
-    run_script_with_full(reproduce)
+    run_script_with_full(reproduce, f"the larger Sobol design (N = {N_SOBOL_FULL})")

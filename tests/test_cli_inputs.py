@@ -271,6 +271,29 @@ def test_example_script_with_out_naming_a_file_exits_2_before_its_work(tmp_path,
     assert "Traceback" not in err and "--out" in err and "is a file" in err
 
 
+def test_example_script_full_flag_is_listed_and_passed(tmp_path, monkeypatch, capsys):
+    from bonemodel.report import comparison, run_script
+
+    seen = {}
+
+    def reproduce(out, quick=False, full=False):
+        """A study."""
+        seen["full"] = full
+        return comparison(
+            [{"figure": "a", "quantity": "b", "ours": 1.0, "published": "", "unit": "", "source": ""}]
+        )
+
+    monkeypatch.setattr(sys, "argv", ["study.py", "--help"])
+    with pytest.raises(SystemExit):
+        run_script(reproduce, "figures", full_help="the larger design")
+    out = capsys.readouterr().out
+    assert "--full" in out and "the larger design" in out
+    for argv, expected in ((["--full"], True), ([], False)):
+        monkeypatch.setattr(sys, "argv", ["study.py", "--out", str(tmp_path / "f"), *argv])
+        run_script(reproduce, "figures", full_help="the larger design")
+        assert seen["full"] is expected
+
+
 def test_interrupted_sweep_says_how_to_continue(tmp_path, monkeypatch, capsys):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
