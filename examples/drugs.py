@@ -216,11 +216,12 @@ def _pub(entry: Mapping, key: str, which: str = "") -> float:
 
 
 def pk_rows(model, courses: Mapping[str, pd.Series]) -> list[dict]:
-    """Ours (pk.profiles) beside the published Cmax, tmax and half-life of each drug."""
+    """Ours (pk.profiles) beside the published Cmax, tmax and half-life of each drug (and the
+    steady-state trough where the label gives one)."""
     ours = pk.profiles(model)
     published = pk.published()
     rows = []
-    units = {"cmax": None, "tmax": "time", "t_half": "time"}
+    units = {"cmax": None, "tmax": "time", "t_half": "time", "trough_ss": None}
     for drug in ("denosumab", "romosozumab", "teriparatide"):
         entry = published[drug]
         for key, kind in units.items():

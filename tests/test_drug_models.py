@@ -46,6 +46,8 @@ DRUG_OBSERVABLES = [
     "glucocorticoid_mg_day",
     "methotrexate_effect",
     "sclerostin_neutralised",
+    "lining_cell_lrp_freed",
+    "modeling_formation_rel",
 ]
 """Drug concentrations and effects: 0 (to round-off) while no drug is given."""
 PK_SPREAD_FALLBACK = 0.25
@@ -161,6 +163,12 @@ def _outside(ours: dict[str, float], drug: str, key: str) -> str:
 @pytest.mark.parametrize("key", ["cmax", "tmax", "t_half"])
 def test_antibody_pk_within_the_published_spread(profiles, drug, key):
     assert _outside(profiles, drug, key) == ""
+
+
+def test_romosozumab_steady_state_trough_within_a_quarter_of_the_label(profiles):
+    """Monthly dosing reaches the label's trough instead of accumulating (the trough pins the
+    elimination that one dose leaves open)."""
+    assert _outside(profiles, "romosozumab", "trough_ss") == ""
 
 
 @pytest.mark.parametrize("key", ["tmax", "t_half"])
@@ -291,6 +299,31 @@ def test_romosozumab_raises_p1np_early_and_lowers_ctx(model):
     for months in (1.0, 2.0, 3.0):
         assert _ratio(sol, placebo, "p1np_rel", T0 + months * MONTH) > 1.05
         assert _ratio(sol, placebo, "ctx_rel", T0 + months * MONTH) < 0.9
+
+
+def test_romosozumab_early_formation_is_mostly_modeling_based(model):
+    """Eriksen 2022: the rise of formation at month 2 is modeling-based (lining cells on quiescent
+    surfaces), not remodeling-based; the lining cells answer to near-complete neutralisation only."""
+    t_end = T0 + YEAR
+    sol = _trial(model, S.romosozumab(start_day=T0, stop_day=T0 + YEAR - 1), t_end)
+    placebo = _trial(model, None, t_end)
+    t2 = T0 + 2 * MONTH
+    rise = sol.at("p1np_rel", t2) - placebo.at("p1np_rel", t2)
+    assert rise > 0.5
+    assert sol.at("modeling_formation_rel", t2) > 0.5 * rise
+    assert sol.at("sclerostin_neutralised", t2) > 0.9
+    # and the modeling-based formation wanes on continued dosing as the surfaces are used up
+    assert sol.at("modeling_formation_rel", T0 + 11.5 * MONTH) < 0.5 * sol.at("modeling_formation_rel", t2)
+
+
+def test_training_frees_no_lining_cell_receptors(model):
+    """Only the antibody drives the lining cells: the training and lifestyle targets keep the
+    mechanical module's Wnt response alone."""
+    t_end = T0 + YEAR
+    sol = _trial(model, S.resistance_training(start_day=T0), t_end)
+    assert sol.at("sclerostin_rel", T0 + 3 * MONTH) < 0.85  # training lowers sclerostin partly
+    assert np.abs(sol["lining_cell_lrp_freed"]).max() == 0.0
+    assert np.abs(sol["modeling_formation_rel"]).max() == 0.0
 
 
 # ------------------------------------------------------------------------------ methotrexate (D5)

@@ -3,8 +3,9 @@
 :func:`profiles` simulates one dose of each drug in a healthy adult and reads off what the
 labels report: peak concentration (Cmax), time to peak (tmax) and the half-life of the decline
 after the peak (the time the concentration takes to fall from Cmax/2 to Cmax/4, which is what a
-noncompartmental half-life measures where the decline is close to log-linear), and for the
-bisphosphonates the fraction of the absorbed dose taken up by bone. The published values are in
+noncompartmental half-life measures where the decline is close to log-linear), for the bisphosphonates
+the fraction of the absorbed dose taken up by bone, and, where the label gives one, the trough at
+steady state of the labelled regimen (:data:`STEADY_STATE_TROUGH`). The published values are in
 ``parameters/drug_pk_published.toml``; :func:`table` puts both side by side.
 """
 
@@ -80,6 +81,15 @@ def regimens() -> dict[str, Regimen]:
     }
 
 
+STEADY_STATE_TROUGH: dict[str, tuple[sc.Scenario, float, str]] = {
+    "romosozumab": (sc.romosozumab(210.0), 11 * 365.25 / 12, "romosozumab_ug_ml"),
+}
+"""Drug -> (labelled regimen, day of the trough read, concentration observable): the trough just
+before the last of the label's 12 monthly romosozumab doses (steady state is reached by about
+month 3), compared with the label's steady-state trough (``trough_ss``). The label's half-life
+after repeated doses and its limited accumulation pin the elimination that one dose leaves open."""
+
+
 def _descriptors(t: np.ndarray, c: np.ndarray) -> dict[str, float]:
     i = int(np.argmax(c))
     cmax, tmax = float(c[i]), float(t[i])
@@ -114,7 +124,9 @@ def profiles(
     -------
     dict
         Drug -> descriptor -> value: ``cmax`` (in the concentration observable's unit), ``tmax`` and
-        ``t_half`` (in the drug's time unit, hours or days), and bone-bound fractions where they apply.
+        ``t_half`` (in the drug's time unit, hours or days), ``trough_ss`` (steady-state trough, in the
+        concentration unit) for the drugs of `STEADY_STATE_TROUGH`, and bone-bound fractions where
+        they apply.
     """
     if model is None:
         from ...models import load_model
@@ -137,6 +149,12 @@ def profiles(
             continue
         d = _descriptors(sol.t, sol[reg.observable])
         out[name] = {"cmax": d["cmax"], "tmax": d["tmax"] * scale, "t_half": d["t_half"] * scale}
+        if name in STEADY_STATE_TROUGH:
+            regimen, day, observable = STEADY_STATE_TROUGH[name]
+            ss = simulate(
+                model, day, params=params, scenario=regimen, t_eval=[0.0, day], rtol=1e-8, atol=1e-12
+            )
+            out[name]["trough_ss"] = float(ss[observable][-1])
         if name == "zoledronate":
             bone = simulate(
                 model, 1.0, params=params, scenario=reg.scenario, t_eval=[0.0, 1.0], rtol=1e-8, atol=1e-12
@@ -158,7 +176,7 @@ def published() -> dict[str, dict]:
 
 
 def published_value(entry: dict, key: str, which: str = "") -> float:
-    """A published descriptor ('cmax', 'tmax', 't_half'), in the unit :func:`profiles` reports.
+    """A published descriptor ('cmax', 'tmax', 't_half', 'trough_ss'), in the unit :func:`profiles` reports.
 
     ``which`` = "" for the central value, "_low" / "_high" for the published variability.
 
@@ -167,7 +185,7 @@ def published_value(entry: dict, key: str, which: str = "") -> float:
     entry
         One drug's entry of `published`.
     key
-        ``"cmax"``, ``"tmax"`` or ``"t_half"``.
+        ``"cmax"``, ``"tmax"``, ``"t_half"`` or ``"trough_ss"``.
     which
         ``""`` (central value), ``"_low"`` or ``"_high"``.
 
@@ -179,6 +197,7 @@ def published_value(entry: dict, key: str, which: str = "") -> float:
     unit = "hours" if entry.get("time_unit", "") == "hours" else "days"
     names = {
         "cmax": ["cmax"],
+        "trough_ss": ["trough_ss"],
         "tmax": [f"tmax_{unit}", "tmax_days", "tmax_hours"],
         "t_half": [f"t_half_{unit}", "t_half_days", "t_half_hours"],
     }[key]
@@ -193,4 +212,4 @@ def published_value(entry: dict, key: str, which: str = "") -> float:
     raise KeyError(f"drug_pk_published.toml has no '{names[0]}{which}' for this drug")
 
 
-__all__ = ["Regimen", "profiles", "published", "published_value", "regimens"]
+__all__ = ["STEADY_STATE_TROUGH", "Regimen", "profiles", "published", "published_value", "regimens"]
