@@ -81,6 +81,7 @@ DRUG_CALIBRATED: dict[str, dict[str, tuple[float, float, str]]] = {
         "ED50_GC": (1.0, 40.0, "glucocorticoid"),
         "g_OBu": (0.01, 5.0, "glucocorticoid"),
         "g_apop": (0.01, 5.0, "glucocorticoid"),
+        "g_OCa": (0.01, 5.0, "glucocorticoid"),
         "q_GC": (0.01, 2.0, "glucocorticoid"),
     },
 }
