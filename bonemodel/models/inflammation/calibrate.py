@@ -70,7 +70,11 @@ DRUG_CALIBRATED: dict[str, dict[str, tuple[float, float, str]]] = {
     },
     "teriparatide": {
         "g_A": (0.1, 30.0, "teriparatide"),
-        "K_A": (2.0, 8.0, "teriparatide"),
+        "g_N": (0.1, 20.0, "teriparatide"),
+        "k_N": (0.004, 0.05, "teriparatide"),
+        "k_c": (0.005, 2.0, "teriparatide"),
+        "g_M": (0.1, 50.0, "teriparatide"),
+        "k_M": (0.005, 0.2, "teriparatide"),
     },
     "romosozumab": {
         "EC50_romo": (0.01, 30.0, "romosozumab"),
@@ -81,6 +85,7 @@ DRUG_CALIBRATED: dict[str, dict[str, tuple[float, float, str]]] = {
         "ED50_GC": (1.0, 40.0, "glucocorticoid"),
         "g_OBu": (0.01, 5.0, "glucocorticoid"),
         "g_apop": (0.01, 5.0, "glucocorticoid"),
+        "g_form": (0.01, 5.0, "glucocorticoid"),
         "g_OCa": (0.01, 5.0, "glucocorticoid"),
         "q_GC": (0.01, 2.0, "glucocorticoid"),
     },

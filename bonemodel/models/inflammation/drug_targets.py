@@ -16,7 +16,9 @@ Operationalisations (what a reader should know):
 * The time course of glucocorticoid bone loss is read in one 5-year course of 7.5 mg/day in the
   same woman, against placebo: the spine loss of the first year (fitted) and of the fifth year (a
   check: the slowing is a result of the remodeling cycle, not fitted). Laan 1993's taper is read
-  as written in its abstract: 10 mg/day, tapered between weeks 12 and 20.
+  as written in its abstract: 10 mg/day, tapered between weeks 12 and 20. Formation (P1NP, the
+  model's formation marker, standing for the procollagen propeptides and osteocalcin the studies
+  measured) is read against placebo after a week of 20 mg/day and after a year of 7.5 mg/day.
 * Targets marked ``calibrated=False`` are checks: above all what happens after a drug stops,
   which must be a result of the model, not a fit. Denosumab's one PD parameter (its in-vivo
   IC50) is fitted to the bone-turnover markers it acts through (T4 CTX, D1 CTX and P1NP); its
@@ -141,6 +143,17 @@ def _gc_spine(r: _Runner, years: float) -> float:
     ours = r.change("gc_5y", _pm(drug), _GC_LONG_END, "bmd_spine_rel", TRIAL_START, t1)
     ctrl = r.change("placebo_gc5y", _pm(), _GC_LONG_END, "bmd_spine_rel", TRIAL_START, t1)
     return ours - ctrl
+
+
+def _gc_p1np(r: _Runner, key: str, dose: float, days: float, t_end: float) -> float:
+    """P1NP on ``dose`` mg/day over placebo's after ``days`` on it (%): the formation marker."""
+    t1 = TRIAL_START + days
+    ours = r.at(key, _pm(_gc(dose)), t_end, "p1np_rel", t1)
+    return 100.0 * (ours / r.at("placebo_gc5y", _pm(), _GC_LONG_END, "p1np_rel", t1) - 1.0)
+
+
+_GC_WEEK = 20.0
+"""Daily dose (mg/day) of Gram 1998's week of prednisolone (10 mg twice daily)."""
 
 
 _LAAN_WEEKS = ((12, 10.0), (8 / 3, 7.5), (8 / 3, 5.0), (8 / 3, 2.5))
@@ -491,6 +504,9 @@ DRUG_TARGETS: list[Target] = [
         "Neer2001",
         lambda r: _vs_placebo(r, "tptd", _TPTD, "bmd_hip_rel", 19.0, _TPTD_END),
         "teriparatide",
+        # a check, not fitted: with the site mixes pinned by the RA targets the hip gains ~0.85 times
+        # the spine in the model, so fitting both would only split T7_spine's miss with this one
+        calibrated=False,
     ),
     _d(
         "T7_order",
@@ -626,6 +642,31 @@ DRUG_TARGETS: list[Target] = [
         calibrated=False,
     ),
     _d(
+        "D4_p1np_1w",
+        f"prednisolone {_GC_WEEK:g} mg/day, 7 days",
+        "p1np vs placebo",
+        -36.0,
+        -16.0,
+        "%",
+        "Gram1998 (procollagen propeptide PICP -25.9 %, osteocalcin -34.7 % at most in a week of 20 mg/day; "
+        "band +-10 points around PICP assumed, no spread in the abstract); Godschalk1988 (osteocalcin 17 % lower "
+        "on 10 mg/day, 26 % on 20 mg/day, unchanged on 5 mg/day: short courses)",
+        lambda r: _gc_p1np(r, "gc_week", _GC_WEEK, 7.0, TRIAL_START + 30.0),
+        "glucocorticoid",
+    ),
+    _d(
+        "D4_p1np_12m",
+        f"prednisolone {_GC_LONG:g} mg/day, 12 months",
+        "p1np vs placebo",
+        -math.inf,
+        0.0,
+        "%",
+        "Engvall2008 (7.5 mg/day in early RA: P1NP fell, p < 0.001, read at 3 and 12 months; sizes not re-read); "
+        "Weinstein1998 (low formation in biopsies of long-term users): formation stays below placebo",
+        lambda r: _gc_p1np(r, "gc_5y", _GC_LONG, YEAR, _GC_LONG_END),
+        "glucocorticoid",
+    ),
+    _d(
         "D4_laan_on",
         "active RA, prednisone 10 mg/day, tapered between weeks 12 and 20",
         "trabecular bmd vs placebo",
@@ -684,17 +725,31 @@ _OVERSHOOT = (
     "remodeling-space structure"
 )
 _PTH = (
-    "teriparatide moves the markers far less than in Neer 2001 (P1NP +20 % vs +80-130 % at 1 month, CTX +4 % "
-    "vs +40-80 % at 6 months) while BMD rises more: every unit of formation activity builds volume at each "
-    "compartment's turnover, so Neer's marker rises would give several times Neer's BMD gain and the fit "
-    "compromises (g_A; K_A at its upper bound); P1NP is a whole-skeleton collagen signal with modeling-based "
-    "and periosteal formation the model does not have, and PTH's cortical porosity (why the femoral neck gains "
-    "little) is not modelled"
+    "with more remodeling sites (CTX up with P1NP, the remodeling space opened) and early modeling-based "
+    "formation, teriparatide's markers and spine BMD come close to Neer 2001 together (P1NP +81 % at 1 month, "
+    "spine +11.0 points at 19 months) but P1NP rises +140 % at 6 months (band 150-250) while CTX rises +81 % "
+    "(40-80): every unit of formation beyond what the wider remodeling space takes builds volume at each "
+    "compartment's turnover, so Neer's P1NP/CTX ratio (~2 at 6 months) would overshoot the spine; the fit "
+    "(k_N near its upper bound) trades P1NP against CTX and the spine"
+)
+_PTH_HIP = (
+    "the femoral neck gains +9.2 points at 19 months (Neer: +2 to +4, not fitted): with the site mixes pinned "
+    "by the RA targets (spine 50 %, hip 41 % trabecular) the hip gains ~0.85 times the spine in the model, "
+    "where Neer's femoral neck gained a third of the spine (its cortex, ~75 %, and PTH's cortical porosity, "
+    "Burr 2001 and Fox 2007, are not resolved: an extra cortical activation lowered both sites alike and was "
+    "dropped)"
 )
 _GC_SITES = (
     "one bone-quality pathway for both sites: the hip's steeper strength gradient (Kopperdahl: 4.2 vs 2.8 per "
     "SD) makes the hip the more sensitive site in the model, while glucocorticoids strike vertebrae hardest "
     "(q_GC at its upper bound)"
+)
+
+_GC_FORMATION = (
+    "glucocorticoids lower formation (D4_p1np_1w, D4_p1np_12m: less matrix per osteoblast, g_form), and the "
+    "osteoblasts that longer-lived osteoclasts recruit (g_OCa) would raise P1NP above placebo within the year, so "
+    "the fit keeps the osteoclast lifespan short (g_OCa 1.27, was 3.24 without the marker targets): less "
+    "remodeling space opens on the drug and less refills after stopping"
 )
 
 DRUG_MISSES: dict[str, tuple[str, float]] = {
@@ -742,24 +797,29 @@ DRUG_MISSES: dict[str, tuple[str, float]] = {
         "gain (density squared, fewer open cavities) gives in the model",
         0.15,
     ),
-    "T7_p1np_1m": (_PTH, 90.0),
-    "T7_p1np_6m": (_PTH, 110.0),
-    "T7_ctx_6m": (_PTH, 55.0),
-    "T7_spine": (_PTH, 5.0),
-    "T7_hip": (_PTH, 12.0),
-    "T7_order": (_PTH + "; in month 1 CTX rises with P1NP (the catabolic arm answers every pulse)", 4.0),
+    "T7_p1np_6m": (_PTH, 12.0),
+    "T7_ctx_6m": (_PTH, 2.0),
+    "T7_hip": (_PTH_HIP, 6.0),
     "D4_hip_low": (_GC_SITES + "; hip RR 1.32 at 1.5 mg/day where van Staa found none (0.99)", 0.3),
     "D4_hip_high": (_GC_SITES, 0.3),
     "D4_vertebral_medium": (_GC_SITES, 0.4),
     "D4_vertebral_high": (_GC_SITES + "; vertebral RR 2.5 vs 5.2 at >= 7.5 mg/day", 2.5),
-    "D4_spine_late": (
-        "on 7.5 mg/day the spine loss nearly stops after the first year (0.28 %/yr in year 5 vs 0.5-3): "
-        "the early loss is open remodeling space that the raised turnover keeps open, and the lasting "
-        "imbalance of each remodeling unit that would keep bone going (osteoblast apoptosis and recruitment, "
-        "g_apop and g_OBu) is not identified by the fitted targets, which end both at their lower bounds; "
-        "biopsies of long-term users show low turnover with thin formation packets (Weinstein 1998), which "
-        "the model has no mechanism to reach",
-        0.3,
+    "D4_spine_12m": (
+        _GC_FORMATION
+        + "; the first-year spine loss on 7.5 mg/day is 5.05 % (band 3-5), traded against Laan's "
+        "trabecular loss and recovery",
+        0.1,
+    ),
+    "D4_laan_on": (
+        _GC_FORMATION
+        + "; trabecular BMD falls 3.6 points in Laan's 20 weeks (band -12.7 to -3.7, the paper's CI)",
+        0.2,
+    ),
+    "D4_laan_off": (
+        _GC_FORMATION
+        + "; trabecular BMD comes back 1.3 points within 24 weeks of stopping (band 2.0-8.6 around "
+        "Laan's +5.3; the paper's 95 % CI of the recovery, 0.7-9.9, holds it)",
+        0.8,
     ),
 }
 """Drug targets the calibrated model misses: id -> (why, largest accepted miss)."""
