@@ -131,8 +131,13 @@ def test_trial_streams_to_parquet_and_resumes(model, streamed, both):
     assert result._frame is None
     rows = result.frame
     pd.testing.assert_frame_equal(summary, result.summary(), rtol=1e-12)
-    # other chunks, other ends of the solver's last step: equal within the tolerances
-    pd.testing.assert_frame_equal(rows, batched.frame, check_exact=False, rtol=1e-5, atol=1e-8)
+    # other chunks, other ends of the solver's last step: equal within the tolerances. A % change
+    # column is 100 (x / x0 - 1), so the solver's relative tolerance on x (1e-6) is 1e-4 points there
+    pct = [c for c in rows.columns if "_pct@" in c]
+    assert pct
+    pd.testing.assert_frame_equal(rows[pct], batched.frame[pct], check_exact=False, rtol=1e-5, atol=1e-4)
+    rest = [c for c in rows.columns if c not in pct]
+    pd.testing.assert_frame_equal(rows[rest], batched.frame[rest], check_exact=False, rtol=1e-5, atol=1e-8)
     with pytest.raises(SimulationError, match="resume=True"):
         bm.trial(model, pop, ARMS, T_END, ENDPOINTS, out=str(folder), **kw)
     (folder / "chunks" / "chunk-000001.parquet").unlink()

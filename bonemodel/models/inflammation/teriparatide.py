@@ -43,8 +43,8 @@ stimulated directly, in remodeling sites and on quiescent surfaces; more remodel
   remodeling-based formation carries the later response). The lining-cell pool L (1 = healthy) is
   used as it is reactivated and refills slowly; a reactivated cell forms bone for 1/k_M days::
 
-      dL/dt = k_L (1 - L) - k_c max(A_PTH - 1, 0) L
-      dM/dt = g_M k_c max(A_PTH - 1, 0) L - k_M M        (formation relative to healthy)
+      dL/dt = k_L (1 - L) - k_c (A_PTH - 1) L
+      dM/dt = g_M k_c (A_PTH - 1) L - k_M M        (formation relative to healthy; < 0 below it)
 
   M adds to P1NP and to each compartment's formation (at its remodeling surface, tau_c V_c), and
   is not coupled to resorption.
@@ -60,8 +60,6 @@ almost no anabolic signal (A_PTH, N, M stay near rest), only the catabolic arm.
 """
 
 from __future__ import annotations
-
-import sympy as sp
 
 from ...model import Input, Model, Module, Observable, State
 from ._common import S, has, params
@@ -100,9 +98,12 @@ def module(model: Model) -> Module:
     rhs["A_PTH"] = S("k_A") * (1 + S("g_A") * (h(x) - h(1)) - A)
     rhs["N_PTH"] = S("k_N") * (1 + S("g_N") * (A - 1) - N)
     rhs["Nf_PTH"] = S("k_rev") * (N - Nf)
-    # lining cells turned into osteoblasts, per day; PTH below its physiological level (calcium,
-    # A_PTH a hair under 1) turns none back, so modeling-based formation is never negative
-    reactivated = S("k_c") * sp.Max(A - 1, 0) * L
+    # lining cells turned into osteoblasts, per day, beyond the healthy rate (M = 0). Linear in the
+    # signal's deviation: a threshold at 1 (max(A - 1, 0)) put a kink in the right-hand side at the
+    # healthy state itself, where every undosed run sits, and solvers then disagreed at ~1e-3.
+    # PTH a hair below its physiological level (calcium) gives a slightly negative M: a little less
+    # modeling-based formation than in health
+    reactivated = S("k_c") * (A - 1) * L
     rhs["L_PTH"] = S("k_L") * (1 - L) - reactivated
     rhs["M_PTH"] = S("g_M") * reactivated - S("k_M") * M
     modify = {
@@ -134,8 +135,10 @@ def module(model: Model) -> Module:
                 "M_PTH",
                 0.0,
                 "1",
-                "Modeling-based formation by PTH-reactivated lining cells, relative to healthy formation",
+                "Modeling-based formation by PTH-reactivated lining cells, relative to healthy formation "
+                "(a change from health: slightly negative when PTH is below its physiological level)",
                 "M",
+                nonnegative=False,
             ),
         ),
         inputs=(
