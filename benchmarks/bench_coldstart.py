@@ -13,7 +13,7 @@ compiled. Steps:
   compilation, and the total is printed as well;
 - ``bonemodel reproduce`` (every figure; its per-figure lines are printed).
 
-Targets (issue 15): first 10,000-member sweep <= 5x its warm time, first 100-member sweep
+Goals: first 10,000-member sweep <= 5x its warm time, first 100-member sweep
 <= 3 s, cold ``bonemodel reproduce`` < 60 s.
 
 Usage: ``python benchmarks/bench_coldstart.py [--skip-reproduce] [--sizes 100 1000 10000]``

@@ -12,7 +12,7 @@ Usage::
     python benchmarks/bench_sensitivity.py --model inflammation --n 1024 --params 12 --t-end 3650 \\
         --scenario rheumatoid_arthritis --output bmd_spine_pct@3650 --plain-rows 512
 
-The issue's target is the flagship model over 10 years with 12 parameters and N = 1024 in
+The goal is the flagship model over 10 years with 12 parameters and N = 1024 in
 under 2 minutes on 2 cores.
 """
 

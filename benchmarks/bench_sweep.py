@@ -1,6 +1,6 @@
 """Sweep throughput and accuracy on Lemaire 2004, every path measured in the same run.
 
-The sweep of issue 4: Lemaire 2004, 0-2000 days, rtol 1e-6, a Latin hypercube over 5
+The reference sweep: Lemaire 2004, 0-2000 days, rtol 1e-6, a Latin hypercube over 5
 parameters (D_R, k_B, D_C, k1, K_LP within the parameter file's ranges), outputs at
 days 80, 500 and 2000 (scalar outputs) or every day (trajectories). Paths:
 

@@ -1,6 +1,6 @@
 """A virtual trial at scale: people per second of the batched engine against a loop of ``simulate``.
 
-The trial of issue 12's "Scale" point: the flagship (``inflammation``), one arm (usual care), 10
+The reference trial at scale: the flagship (``inflammation``), one arm (usual care), 10
 years of follow-up, women aged 50-85 from ``bm.population`` (menopause, T-score and CRP drawn
 per person), yearly endpoints (hip and spine BMD change, cumulative hip and major osteoporotic
 fracture probability), rows streamed to Parquet chunks in a temporary folder and the summary
