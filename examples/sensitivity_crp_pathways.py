@@ -32,8 +32,7 @@ import pandas as pd
 import bonemodel as bm
 from bonemodel import sensitivity
 from bonemodel.examples._chunks import sweep_in_chunks
-from bonemodel.examples._full import run_script_with_full
-from bonemodel.report import comparison
+from bonemodel.report import comparison, run_script
 
 T_END = 3652.5
 OUTPUT = "fracture_rr_hip@3652.5"
@@ -190,4 +189,4 @@ def reproduce(out: Path, *, quick: bool = False, full: bool = False) -> pd.DataF
 
 
 if __name__ == "__main__":
-    run_script_with_full(reproduce, f"the larger Sobol design (N = {N_SOBOL_FULL})")
+    run_script(reproduce, "figures", full_help=f"the larger Sobol design (N = {N_SOBOL_FULL})")
